@@ -1,0 +1,21 @@
+/**
+ * Where image bytes live, addressed by their sha256. Kept behind this small interface so
+ * the filesystem archive can be joined later by an S3-compatible one without touching
+ * the engine. Metadata (content type, size, dimensions) lives in the SQL store's `blobs` table.
+ */
+export interface BlobStore {
+  /** Stores the bytes (idempotent) and returns their lower-case hex sha256. */
+  put(bytes: Uint8Array): Promise<{ hash: string; size: number }>;
+  /**
+   * Streams bytes into the archive, hashing as they arrive; refuses (and keeps nothing)
+   * once more than `maxBytes` arrive.
+   */
+  putStream(chunks: AsyncIterable<Uint8Array>, options?: { maxBytes?: number }): Promise<{ hash: string; size: number }>;
+  /** The bytes, verified against the hash; throws NotFoundError or IntegrityError. */
+  get(hash: string): Promise<Buffer>;
+  has(hash: string): Promise<boolean>;
+  /** A local file path for the blob where one exists (the CLI's `open`), else undefined. */
+  localPath(hash: string): string | undefined;
+}
+
+export const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -1,0 +1,13 @@
+export { KontextError, isKontextError } from './KontextError.js';
+export { ValidationError, type ValidationIssue } from './ValidationError.js';
+export { AuthError } from './AuthError.js';
+export { RateLimitError } from './RateLimitError.js';
+export { ProviderError } from './ProviderError.js';
+export { TimeoutError, type TimeoutPhase } from './TimeoutError.js';
+export { CancelledError } from './CancelledError.js';
+export { AmbiguousSubmitError } from './AmbiguousSubmitError.js';
+export { NetworkError } from './NetworkError.js';
+export { NotFoundError } from './NotFoundError.js';
+export { ConflictError } from './ConflictError.js';
+export { BudgetExceededError } from './BudgetExceededError.js';
+export { IntegrityError } from './IntegrityError.js';

@@ -1,0 +1,84 @@
+import type { z } from 'zod';
+import { ValidationError } from '../errors/ValidationError.js';
+import { KontextEditInput, KontextOutput, KontextTextToImageInput } from './schemas.js';
+
+export type EndpointKind = 'edit' | 'text-to-image';
+
+export interface EndpointSpec {
+  id: string;
+  kind: EndpointKind;
+  /** Which provider runs it: `fal` or `local`. */
+  provider: string;
+  title: string;
+  input: z.ZodType;
+  output: z.ZodType;
+  /** Price per produced image, in integer micro-dollars ($0.04 = 40_000). */
+  priceMicrosPerImage: number;
+}
+
+export const FAL_KONTEXT_PRO = 'fal-ai/flux-pro/kontext';
+export const FAL_KONTEXT_MAX = 'fal-ai/flux-pro/kontext/max';
+export const FAL_KONTEXT_PRO_TEXT = 'fal-ai/flux-pro/kontext/text-to-image';
+export const FAL_KONTEXT_MAX_TEXT = 'fal-ai/flux-pro/kontext/max/text-to-image';
+export const LOCAL_KONTEXT_SIM = 'local/kontext-sim';
+export const LOCAL_KONTEXT_SIM_TEXT = 'local/kontext-sim/text-to-image';
+
+/** Prices as fal lists them (pro $0.04, max $0.08 per image); override with `EndpointRegistry.withPrices`. */
+export const DEFAULT_ENDPOINTS: readonly EndpointSpec[] = [
+  { id: FAL_KONTEXT_PRO, kind: 'edit', provider: 'fal', title: 'FLUX.1 Kontext [pro]', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 40_000 },
+  { id: FAL_KONTEXT_MAX, kind: 'edit', provider: 'fal', title: 'FLUX.1 Kontext [max]', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 80_000 },
+  { id: FAL_KONTEXT_PRO_TEXT, kind: 'text-to-image', provider: 'fal', title: 'FLUX.1 Kontext [pro] text-to-image', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 40_000 },
+  { id: FAL_KONTEXT_MAX_TEXT, kind: 'text-to-image', provider: 'fal', title: 'FLUX.1 Kontext [max] text-to-image', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 80_000 },
+  { id: LOCAL_KONTEXT_SIM, kind: 'edit', provider: 'local', title: 'Local Kontext simulator (offline, not a real model)', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 0 },
+  { id: LOCAL_KONTEXT_SIM_TEXT, kind: 'text-to-image', provider: 'local', title: 'Local Kontext simulator, text-to-image (offline, not a real model)', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 0 },
+];
+
+/** Endpoint id → schemas and price. */
+export class EndpointRegistry {
+  private readonly specs: Map<string, EndpointSpec>;
+
+  constructor(specs: readonly EndpointSpec[] = DEFAULT_ENDPOINTS) {
+    this.specs = new Map(specs.map((s) => [s.id, s]));
+  }
+
+  /** A copy with some prices replaced (micro-dollars per image, by endpoint id). */
+  withPrices(prices: Record<string, number>): EndpointRegistry {
+    for (const [id, price] of Object.entries(prices)) {
+      if (!this.specs.has(id)) throw this.unknown(id, 'prices');
+      if (!Number.isInteger(price) || price < 0) throw new ValidationError([{ field: `prices.${id}`, message: `${price} is not a whole non-negative number of micro-dollars` }]);
+    }
+    return new EndpointRegistry([...this.specs.values()].map((s) => (s.id in prices ? { ...s, priceMicrosPerImage: prices[s.id]! } : s)));
+  }
+
+  with(spec: EndpointSpec): EndpointRegistry {
+    return new EndpointRegistry([...[...this.specs.values()].filter((s) => s.id !== spec.id), spec]);
+  }
+
+  get(id: string, field = 'endpoint'): EndpointSpec {
+    const spec = this.specs.get(id);
+    if (!spec) throw this.unknown(id, field);
+    return spec;
+  }
+
+  list(): EndpointSpec[] {
+    return [...this.specs.values()];
+  }
+
+  /** The text-to-image sibling of an edit endpoint (same provider and tier), if any. */
+  textSiblingOf(id: string): EndpointSpec | undefined {
+    const spec = this.get(id);
+    if (spec.kind === 'text-to-image') return spec;
+    return this.specs.get(`${id}/text-to-image`);
+  }
+
+  /** The edit sibling of a text-to-image endpoint. */
+  editSiblingOf(id: string): EndpointSpec | undefined {
+    const spec = this.get(id);
+    if (spec.kind === 'edit') return spec;
+    return this.specs.get(id.replace(/\/text-to-image$/, ''));
+  }
+
+  private unknown(id: string, field: string): ValidationError {
+    return new ValidationError([{ field, message: `'${id}' is not a known endpoint; allowed: ${[...this.specs.keys()].join(', ')}` }]);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './schemas.js';
+export * from './endpoints.js';
+export { parseOrThrow, describeIssues } from './validation.js';

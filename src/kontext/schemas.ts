@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * The FLUX.1 Kontext request and response, as fal documents them
+ * (shared/reference/flux-pro-kontext-api.md). These schemas are the single source of truth:
+ * the library call, the CLI flags, the HTTP body and the OpenAPI document all validate with them.
+ */
+
+export const ASPECT_RATIOS = ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21'] as const;
+export const OUTPUT_FORMATS = ['jpeg', 'png'] as const;
+/** fal takes these as strings, not numbers: `"2"` is valid, `2` is not. */
+export const SAFETY_TOLERANCES = ['1', '2', '3', '4', '5', '6'] as const;
+/** Seeds are unsigned 32-bit integers. */
+export const MAX_SEED = 4_294_967_295;
+/** fal sets no documented limit; a prompt beyond this is certainly a mistake (a pasted file). */
+export const MAX_PROMPT_LENGTH = 10_000;
+
+export const AspectRatio = z.enum(ASPECT_RATIOS);
+export const OutputFormat = z.enum(OUTPUT_FORMATS);
+export const SafetyTolerance = z.enum(SAFETY_TOLERANCES);
+
+const prompt = z.string().trim().min(1).max(MAX_PROMPT_LENGTH).describe('The edit instruction, or for text-to-image the picture to make.');
+const seed = z.number().int().min(0).max(MAX_SEED).describe('Same seed, prompt and image give the same result.');
+
+/** Everything but the prompt and image: what a session's defaults and a turn's overrides may set. */
+export const KontextParams = z
+  .object({
+    seed: seed.optional(),
+    guidance_scale: z.number().min(1).max(20).default(3.5).describe('How closely to follow the prompt (CFG scale), 1 to 20.'),
+    sync_mode: z.boolean().default(false).describe('Return media as data URIs instead of URLs.'),
+    num_images: z.number().int().min(1).max(4).default(1).describe('Number of candidates, 1 to 4.'),
+    output_format: OutputFormat.default('jpeg'),
+    safety_tolerance: SafetyTolerance.default('2').describe('1 (strictest) to 6 (most permissive), as a string.'),
+    enhance_prompt: z.boolean().default(false),
+    aspect_ratio: AspectRatio.optional(),
+  })
+  .strict();
+export type KontextParams = z.output<typeof KontextParams>;
+export type KontextParamsInput = z.input<typeof KontextParams>;
+
+/** Partial params (no defaults applied): what a turn overrides on top of the session's defaults. */
+export const KontextParamsOverrides = KontextParams.partial().strict();
+export type KontextParamsOverrides = z.input<typeof KontextParamsOverrides>;
+
+export const KontextEditInput = KontextParams.extend({
+  prompt,
+  image_url: z.string().min(1).describe('The image to edit: an http(s) URL or a data URI.'),
+}).strict();
+export type KontextEditInput = z.output<typeof KontextEditInput>;
+
+export const KontextTextToImageInput = KontextParams.extend({
+  prompt,
+  aspect_ratio: AspectRatio.default('1:1'),
+}).strict();
+export type KontextTextToImageInput = z.output<typeof KontextTextToImageInput>;
+
+export const KontextImage = z
+  .object({
+    url: z.string().min(1),
+    width: z.number().int().positive().optional(),
+    height: z.number().int().positive().optional(),
+    content_type: z.string().optional(),
+  })
+  .loose();
+export type KontextImage = z.output<typeof KontextImage>;
+
+export const KontextOutput = z
+  .object({
+    images: z.array(KontextImage).min(1),
+    timings: z.record(z.string(), z.number()),
+    seed: z.number().int(),
+    has_nsfw_concepts: z.array(z.boolean()),
+    prompt: z.string(),
+  })
+  .loose();
+export type KontextOutput = z.output<typeof KontextOutput>;

@@ -1,0 +1,69 @@
+import type { KontextOutput } from '../kontext/schemas.js';
+
+/** Progress of one job as a provider reports it. */
+export type ProgressEvent =
+  | { type: 'queued'; position: number | undefined }
+  | { type: 'running'; logs: readonly LogLine[] }
+  | { type: 'completed'; metrics: Record<string, unknown> | undefined };
+
+export interface LogLine {
+  message: string;
+  level?: string;
+  timestamp?: string;
+}
+
+/**
+ * What a submit returns, and all a provider needs to find the job again — after a restart
+ * too. The engine stores `handle` with the turn (fal: the status/response/cancel URLs the
+ * server returned, which must be used as given rather than rebuilt).
+ */
+export interface SubmittedJob {
+  requestId: string;
+  handle: Record<string, unknown>;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface WaitOptions extends CallOptions {
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** An image the engine wants to send: the archived bytes, and the provider URL it came from if any. */
+export interface ImageSource {
+  hash: string;
+  contentType: string;
+  load: () => Promise<Buffer>;
+  /** A URL a provider handed out for these bytes earlier; it may have expired. */
+  url?: string;
+  /** The provider that handed out `url`. */
+  urlProvider?: string;
+}
+
+export interface DownloadedImage {
+  contentType: string;
+  body: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * The small, provider-neutral surface the engine runs turns through. The fal queue provider
+ * and the offline local provider both implement it.
+ */
+export interface Provider {
+  /** Stable name, stored with each turn (`fal`, `local`). */
+  readonly name: string;
+  /**
+   * The `image_url` to send for `image`: a URL this provider gave out and still serves is
+   * passed through; otherwise the bytes are uploaded or inlined as a data URI.
+   */
+  prepareImage(image: ImageSource, options?: CallOptions): Promise<string>;
+  /** Submits once. Never repeats a submit that may have been accepted (AmbiguousSubmitError instead). */
+  submit(endpointId: string, input: Record<string, unknown>, options?: CallOptions): Promise<SubmittedJob>;
+  /** Waits for the job to finish and returns its validated output; works for a job submitted by an earlier process. */
+  wait(endpointId: string, job: SubmittedJob, options?: WaitOptions): Promise<KontextOutput>;
+  /** Asks the provider to cancel the job; resolves when the request was made. */
+  cancel(endpointId: string, job: SubmittedJob, options?: CallOptions): Promise<void>;
+  /** Opens an output image (http(s) URL or data URI) for archiving, refusing non-images and more than `maxBytes`. */
+  download(url: string, options?: CallOptions & { maxBytes?: number }): Promise<DownloadedImage>;
+}

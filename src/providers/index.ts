@@ -1,0 +1,1 @@
+export type { Provider, ProgressEvent, LogLine, SubmittedJob, CallOptions, WaitOptions, ImageSource, DownloadedImage } from './Provider.js';

@@ -1,0 +1,108 @@
+import { sql } from 'drizzle-orm';
+import { foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The durable model of a session: a tree of turns, their outputs, named refs and a
+ * content-addressed archive of every image that went in or came out.
+ * `npm run db:generate` turns changes here into a migration under migrations/.
+ */
+
+const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date());
+
+export const sessions = sqliteTable('sessions', {
+  id: text('id').primaryKey(),
+  title: text('title').notNull().default(''),
+  /** Who may see the session through the server (token owner); null for local use. */
+  owner: text('owner'),
+  /** No FK: HEAD may briefly point at a turn written in the same transaction. Checked by the store. */
+  headTurnId: text('head_turn_id'),
+  /** Turns we undid from, most recent last, so redo walks back down the same path. */
+  redoStack: text('redo_stack', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  defaultEndpoint: text('default_endpoint').notNull(),
+  defaultParams: text('default_params', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  /** Optional spending cap in micro-dollars; a turn that would pass it is refused before submitting. */
+  budgetMicros: integer('budget_micros'),
+  createdAt: createdAt(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
+}, (t) => [index('sessions_owner_idx').on(t.owner)]);
+
+export const blobs = sqliteTable('blobs', {
+  /** Lower-case hex sha256 of the bytes; the file lives at `<blobs>/<hash[0..2]>/<hash[2..]>`. */
+  hash: text('hash').primaryKey(),
+  size: integer('size').notNull(),
+  contentType: text('content_type').notNull(),
+  width: integer('width'),
+  height: integer('height'),
+  createdAt: createdAt(),
+});
+
+export type TurnKind = 'source' | 'text' | 'edit';
+export type TurnStatus = 'pending' | 'submitted' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const turns = sqliteTable('turns', {
+  id: text('id').primaryKey(),
+  sessionId: text('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+  /** Null only for a session's root. Must be a turn of the same session (composite FK below). */
+  parentId: text('parent_id'),
+  depth: integer('depth').notNull(),
+  kind: text('kind').$type<TurnKind>().notNull(),
+  endpointId: text('endpoint_id'),
+  provider: text('provider'),
+  prompt: text('prompt'),
+  /** The validated request exactly as sent (a data-URI image_url is elided to its blob hash). */
+  params: text('params', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  seedRequested: integer('seed_requested'),
+  seedUsed: integer('seed_used'),
+  status: text('status').$type<TurnStatus>().notNull(),
+  requestId: text('request_id'),
+  /** Provider-specific handle needed to resume (fal: the status/response/cancel URLs it returned). */
+  providerHandle: text('provider_handle', { mode: 'json' }).$type<Record<string, unknown>>(),
+  errorCode: text('error_code'),
+  errorMessage: text('error_message'),
+  errorDetail: text('error_detail', { mode: 'json' }).$type<unknown>(),
+  timings: text('timings', { mode: 'json' }).$type<Record<string, number>>(),
+  costMicros: integer('cost_micros').notNull().default(0),
+  /** Which output candidate the next turn continues from. */
+  selectedOutput: integer('selected_output').notNull().default(0),
+  inputBlob: text('input_blob').references(() => blobs.hash),
+  /** Provenance: the turn whose outputs were reused (memo or exact replay) or re-run (fresh replay, what-if). */
+  originTurnId: text('origin_turn_id'),
+  originKind: text('origin_kind').$type<'memo' | 'replay-exact' | 'replay-fresh' | 'whatif'>(),
+  createdAt: createdAt(),
+  startedAt: integer('started_at', { mode: 'timestamp_ms' }),
+  finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+}, (t) => [
+  uniqueIndex('turns_id_session_uq').on(t.id, t.sessionId),
+  index('turns_session_idx').on(t.sessionId),
+  index('turns_parent_idx').on(t.parentId),
+  index('turns_status_idx').on(t.status),
+  index('turns_memo_idx').on(t.endpointId, t.inputBlob, t.seedRequested),
+  foreignKey({ columns: [t.parentId, t.sessionId], foreignColumns: [t.id, t.sessionId], name: 'turns_parent_same_session_fk' }).onDelete('cascade'),
+]);
+
+export const outputs = sqliteTable('outputs', {
+  turnId: text('turn_id').notNull().references(() => turns.id, { onDelete: 'cascade' }),
+  index: integer('idx').notNull(),
+  providerUrl: text('provider_url'),
+  blobHash: text('blob_hash').notNull().references(() => blobs.hash),
+  width: integer('width'),
+  height: integer('height'),
+  contentType: text('content_type').notNull(),
+  nsfw: integer('nsfw', { mode: 'boolean' }).notNull().default(false),
+}, (t) => [primaryKey({ columns: [t.turnId, t.index] })]);
+
+export const refs = sqliteTable('refs', {
+  sessionId: text('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  turnId: text('turn_id').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  primaryKey({ columns: [t.sessionId, t.name] }),
+  foreignKey({ columns: [t.turnId, t.sessionId], foreignColumns: [turns.id, turns.sessionId], name: 'refs_turn_same_session_fk' }).onDelete('cascade'),
+]);
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type TurnRow = typeof turns.$inferSelect;
+export type OutputRow = typeof outputs.$inferSelect;
+export type BlobRow = typeof blobs.$inferSelect;
+export type RefRow = typeof refs.$inferSelect;

@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
+import { SessionStore } from '../../src/store/index.js';
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kontext-store-'));
+  dirs.push(dir);
+  return join(dir, 'k.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function sessionWithRoot(store: SessionStore) {
+  const session = await store.createSession({ title: 't', defaultEndpoint: 'fal-ai/flux-pro/kontext' });
+  const root = await store.appendTurn({ sessionId: session.id, parentId: null, kind: 'source', status: 'succeeded' }, { moveHead: true });
+  return { session, root };
+}
+
+describe('migrations', () => {
+  it('apply to a fresh file, are a no-op when reopened, and keep data', async () => {
+    const file = tempDb();
+    const store = SessionStore.open(file);
+    const { session } = await sessionWithRoot(store);
+    store.close();
+
+    const raw = new Database(file);
+    const applied = raw.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number };
+    const tables = raw.prepare("select name from sqlite_master where type='table' order by name").all().map((r) => (r as { name: string }).name);
+    raw.close();
+    expect(tables).toEqual(expect.arrayContaining(['sessions', 'turns', 'outputs', 'blobs', 'refs']));
+
+    const reopened = SessionStore.open(file);
+    const again = new Database(file);
+    expect((again.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number }).n).toBe(applied.n);
+    again.close();
+    const kept = await reopened.getSession(session.id);
+    expect(kept.title).toBe('t');
+    expect((await reopened.listTurns(session.id)).length).toBe(1);
+    reopened.close();
+  });
+
+  it('opens the file in WAL mode with foreign keys on', () => {
+    const store = SessionStore.open(tempDb());
+    expect(store.db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    store.close();
+  });
+});
+
+describe('the turn tree', () => {
+  it('returns the whole path of a 10,000-turn chain in order with one query', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    let parent = root.id;
+    const ids = [root.id];
+    for (let i = 1; i < 10_000; i++) {
+      const t = await store.appendTurn({ sessionId: session.id, parentId: parent, kind: 'edit', prompt: `p${i}` });
+      ids.push(t.id);
+      parent = t.id;
+    }
+    const path = await store.path(parent);
+    expect(path.length).toBe(10_000);
+    expect(path.map((t) => t.id)).toEqual(ids);
+    expect(path[9_999]!.depth).toBe(9_999);
+    expect(path[5]!.prompt).toBe('p5');
+    expect(path[0]!.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('lists children and the subtree of a middle turn', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    const a = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', prompt: 'a' });
+    const b1 = await store.appendTurn({ sessionId: session.id, parentId: a.id, kind: 'edit', prompt: 'b1' });
+    const b2 = await store.appendTurn({ sessionId: session.id, parentId: a.id, kind: 'edit', prompt: 'b2' });
+    const c = await store.appendTurn({ sessionId: session.id, parentId: b1.id, kind: 'edit', prompt: 'c' });
+    expect((await store.children(a.id)).map((t) => t.id).sort()).toEqual([b1.id, b2.id].sort());
+    const sub = await store.subtree(a.id);
+    expect(sub.map((t) => t.id)[0]).toBe(a.id);
+    expect(new Set(sub.map((t) => t.id))).toEqual(new Set([a.id, b1.id, b2.id, c.id]));
+  });
+
+  it('refuses a parent from another session, and a missing parent, with a clear error', async () => {
+    const store = SessionStore.inMemory();
+    const one = await sessionWithRoot(store);
+    const two = await sessionWithRoot(store);
+    const crossing = store.appendTurn({ sessionId: two.session.id, parentId: one.root.id, kind: 'edit' });
+    await expect(crossing).rejects.toBeInstanceOf(ValidationError);
+    await expect(crossing).rejects.toThrow(/belongs to another session/);
+    await expect(store.appendTurn({ sessionId: two.session.id, parentId: 'nope', kind: 'edit' })).rejects.toBeInstanceOf(NotFoundError);
+    expect((await store.listTurns(two.session.id)).length).toBe(1);
+  });
+
+  it('enforces the same-session parent link in the database itself', async () => {
+    const store = SessionStore.inMemory();
+    const one = await sessionWithRoot(store);
+    const two = await sessionWithRoot(store);
+    const sqlite = store.db.$client;
+    expect(() =>
+      sqlite
+        .prepare("insert into turns (id, session_id, parent_id, depth, kind, status, created_at) values ('x', ?, ?, 1, 'edit', 'pending', 0)")
+        .run(two.session.id, one.root.id),
+    ).toThrow(/FOREIGN KEY/);
+  });
+});
+
+describe('transactions', () => {
+  it('a transaction that fails midway leaves no rows', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    const turn = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' });
+    await store.recordBlob({ hash: 'a'.repeat(64), size: 3, contentType: 'image/png', width: 1, height: 1 });
+    // The second output names a blob that does not exist: the whole completion must roll back.
+    await expect(
+      store.completeTurn(turn.id, [
+        { index: 0, providerUrl: 'u0', blobHash: 'a'.repeat(64), width: 1, height: 1, contentType: 'image/png', nsfw: false },
+        { index: 1, providerUrl: 'u1', blobHash: 'b'.repeat(64), width: 1, height: 1, contentType: 'image/png', nsfw: false },
+      ]),
+    ).rejects.toThrow(/FOREIGN KEY/);
+    expect(await store.outputsOf(turn.id)).toEqual([]);
+    expect((await store.getTurn(turn.id)).status).toBe('pending');
+  });
+
+  it('a failed import of a session graph writes nothing', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    const turnsBefore = await store.listTurns(session.id);
+    const clone = { ...session, id: 'copy' };
+    await expect(
+      store.insertSessionGraph({
+        session: clone,
+        turns: [{ ...root, sessionId: 'copy' }], // same turn id as an existing one: primary key clash
+        outputs: [],
+        refs: [],
+        blobs: [],
+      }),
+    ).rejects.toThrow();
+    expect(await store.findSession('copy')).toBeUndefined();
+    expect(await store.listTurns(session.id)).toEqual(turnsBefore);
+  });
+});
+
+describe('status transitions', () => {
+  it('move forward along allowed transitions only', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    const turn = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' });
+    await store.transitionTurn(turn.id, 'submitted', { requestId: 'req-1' });
+    await store.transitionTurn(turn.id, 'running');
+    await store.completeTurn(turn.id, []);
+    const refused = store.transitionTurn(turn.id, 'pending');
+    await expect(refused).rejects.toBeInstanceOf(ConflictError);
+    await expect(refused).rejects.toThrow('cannot move from succeeded to pending');
+    await expect(store.transitionTurn(turn.id, 'failed')).rejects.toBeInstanceOf(ConflictError);
+    const stored = await store.getTurn(turn.id);
+    expect(stored.status).toBe('succeeded');
+    expect(stored.requestId).toBe('req-1');
+  });
+
+  it('lists in-flight turns for resuming', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    const a = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' });
+    const b = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' });
+    await store.transitionTurn(b.id, 'submitted', { requestId: 'r' });
+    await store.transitionTurn(a.id, 'failed', { errorCode: 'X' });
+    expect((await store.inFlightTurns()).map((t) => t.id)).toEqual([b.id]);
+  });
+});
+
+describe('refs and HEAD', () => {
+  it('creates, renames, lists and deletes branches; refuses bad names and duplicates', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    await store.createRef(session.id, 'main', root.id);
+    await expect(store.createRef(session.id, 'main', root.id)).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.createRef(session.id, '../etc', root.id)).rejects.toBeInstanceOf(ValidationError);
+    await store.renameRef(session.id, 'main', 'trunk');
+    expect((await store.listRefs(session.id)).map((r) => r.name)).toEqual(['trunk']);
+    await store.deleteRef(session.id, 'trunk');
+    expect(await store.listRefs(session.id)).toEqual([]);
+    await expect(store.deleteRef(session.id, 'trunk')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('HEAD only points at a turn of its own session', async () => {
+    const store = SessionStore.inMemory();
+    const one = await sessionWithRoot(store);
+    const two = await sessionWithRoot(store);
+    await expect(store.setHead(two.session.id, one.root.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await store.getSession(two.session.id)).headTurnId).toBe(two.root.id);
+  });
+
+  it('finds turns by a unique id prefix', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    const found = await store.findTurnsByPrefix(root.id.slice(0, 6), { sessionId: session.id });
+    expect(found.map((t) => t.id)).toEqual([root.id]);
+    expect(await store.findTurnsByPrefix("x%' or 1=1 --")).toEqual([]);
+  });
+});
