@@ -66,4 +66,6 @@ export interface Provider {
   cancel(endpointId: string, job: SubmittedJob, options?: CallOptions): Promise<void>;
   /** Opens an output image (http(s) URL or data URI) for archiving, refusing non-images and more than `maxBytes`. */
   download(url: string, options?: CallOptions & { maxBytes?: number }): Promise<DownloadedImage>;
+  /** Releases connections and timers the provider owns (optional). */
+  close?(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, inArray, like, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { nanoid } from 'nanoid';
 import { ConflictError } from '../errors/ConflictError.js';
@@ -65,6 +65,7 @@ export type TurnPatch = Partial<
     | 'originTurnId'
     | 'originKind'
     | 'selectedOutput'
+    | 'submitAttemptedAt'
   >
 >;
 
@@ -111,8 +112,12 @@ export class SessionStore {
   // ---------------------------------------------------------------- sessions
 
   async createSession(input: NewSession): Promise<SessionRow> {
+    return this.insertSession(this.db, input);
+  }
+
+  private insertSession(tx: Pick<KontextDatabase, 'insert'>, input: NewSession): SessionRow {
     const now = this.now();
-    const row = this.db
+    const row = tx
       .insert(sessions)
       .values({
         id: this.newId(),
@@ -127,6 +132,20 @@ export class SessionStore {
       .returning()
       .get();
     return row;
+  }
+
+  /**
+   * Creates a session whose root turn is an existing image, with branch `main` on it and HEAD
+   * attached: one transaction, so a session never exists without its root.
+   */
+  async createSessionFromImage(input: NewSession, image: NewOutput, rootPatch: TurnPatch = {}): Promise<{ session: SessionRow; root: TurnRow }> {
+    return this.db.transaction((tx) => {
+      const created = this.insertSession(tx, input);
+      const root = this.insertTurn(tx, { sessionId: created.id, parentId: null, kind: 'source' }, { complete: { outputs: [image], patch: rootPatch } });
+      tx.insert(refs).values({ sessionId: created.id, name: 'main', turnId: root.id, createdAt: this.now() }).run();
+      const session = tx.update(sessions).set({ headTurnId: root.id, headRef: 'main' }).where(eq(sessions.id, created.id)).returning().get()!;
+      return { session, root };
+    });
   }
 
   async getSession(id: string): Promise<SessionRow> {
@@ -159,13 +178,13 @@ export class SessionStore {
     if (result.changes === 0) throw new NotFoundError('session', id);
   }
 
-  /** Moves HEAD (to a turn of this session, or null) and replaces the redo stack. */
-  async setHead(sessionId: string, turnId: string | null, redoStack: string[] = []): Promise<SessionRow> {
+  /** Moves HEAD (to a turn of this session, or null), replaces the redo stack and sets the attached branch. */
+  async setHead(sessionId: string, turnId: string | null, redoStack: string[] = [], headRef: string | null = null): Promise<SessionRow> {
     return this.db.transaction((tx) => {
       if (turnId !== null) this.requireTurnInSession(tx, sessionId, turnId);
       const row = tx
         .update(sessions)
-        .set({ headTurnId: turnId, redoStack, updatedAt: this.now() })
+        .set({ headTurnId: turnId, redoStack, headRef, updatedAt: this.now() })
         .where(eq(sessions.id, sessionId))
         .returning()
         .get();
@@ -181,8 +200,24 @@ export class SessionStore {
    * composite foreign key, reported here with a clear error). With `moveHead`, HEAD moves
    * to the new turn in the same transaction and the redo stack is cleared.
    */
-  async appendTurn(input: NewTurn, options: { moveHead?: boolean } = {}): Promise<TurnRow> {
-    return this.db.transaction((tx) => {
+  async appendTurn(
+    input: NewTurn,
+    options: {
+      moveHead?: boolean;
+      headRef?: string | null;
+      /** Write the turn already succeeded with these outputs (memo hits, exact replays, source images), atomically. */
+      complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch };
+    } = {},
+  ): Promise<TurnRow> {
+    return this.db.transaction((tx) => this.insertTurn(tx, input, options));
+  }
+
+  private insertTurn(
+    tx: Pick<KontextDatabase, 'select' | 'insert' | 'update'>,
+    input: NewTurn,
+    options: { moveHead?: boolean; headRef?: string | null; complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch } },
+  ): TurnRow {
+    {
       const session = tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, input.sessionId)).get();
       if (!session) throw new NotFoundError('session', input.sessionId);
       let depth = 0;
@@ -222,10 +257,21 @@ export class SessionStore {
         })
         .returning()
         .get();
-      const sessionPatch = options.moveHead ? { headTurnId: row.id, redoStack: [] as string[], updatedAt: now } : { updatedAt: now };
+      const sessionPatch = options.moveHead
+        ? { headTurnId: row.id, redoStack: [] as string[], headRef: options.headRef ?? null, updatedAt: now }
+        : { updatedAt: now };
       tx.update(sessions).set(sessionPatch).where(eq(sessions.id, input.sessionId)).run();
+      // An attached branch follows HEAD as it grows, like a git branch following commits.
+      if (options.moveHead && options.headRef) {
+        tx.update(refs).set({ turnId: row.id }).where(and(eq(refs.sessionId, input.sessionId), eq(refs.name, options.headRef))).run();
+      }
+      if (options.complete) {
+        const { outputs: done, patch } = options.complete;
+        if (done.length > 0) tx.insert(outputs).values(done.map((o) => ({ ...o, turnId: row.id }))).run();
+        return tx.update(turns).set({ ...patch, status: 'succeeded' }).where(eq(turns.id, row.id)).returning().get()!;
+      }
       return row;
-    });
+    }
   }
 
   async getTurn(id: string): Promise<TurnRow> {
@@ -241,7 +287,9 @@ export class SessionStore {
   /** Turns whose id starts with `prefix` (optionally within a session), at most `limit`. */
   async findTurnsByPrefix(prefix: string, options: { sessionId?: string; limit?: number } = {}): Promise<TurnRow[]> {
     if (!ID_ALPHABET_RE.test(prefix)) return [];
-    const conditions: SQL[] = [like(turns.id, `${prefix}%`)];
+    // Not LIKE: `_` is both an id character and LIKE's wildcard, and LIKE ignores case, while
+    // ids are case-sensitive. A literal, case-sensitive prefix comparison instead.
+    const conditions: SQL[] = [sql`substr(${turns.id}, 1, ${prefix.length}) = ${prefix}`];
     if (options.sessionId) conditions.push(eq(turns.sessionId, options.sessionId));
     return this.db.select().from(turns).where(and(...conditions)).limit(options.limit ?? 10).all();
   }
@@ -382,8 +430,45 @@ export class SessionStore {
         ),
       )
       .all();
-    const wanted = canonicalJson(key.params);
-    return candidates.find((t) => t.originKind !== 'replay-exact' && canonicalJson(t.params) === wanted);
+    // The image is compared by content hash (inputBlob), so the URL it was sent as does not matter.
+    const withoutImage = ({ image_url: _ignored, ...rest }: Record<string, unknown>) => canonicalJson(rest);
+    const wanted = withoutImage(key.params);
+    return candidates.find((t) => withoutImage(t.params) === wanted);
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  /**
+   * Takes the right to run an unfinished turn, for `ttlMs`. Succeeds when nobody holds it,
+   * the holder's lease ran out, or `isHolderGone(holder)` says the holder process is dead.
+   * A compare-and-set on the old holder keeps two processes from both winning.
+   */
+  async claimTurn(turnId: string, owner: string, ttlMs: number, isHolderGone: (holder: string) => boolean = () => false): Promise<boolean> {
+    return this.db.transaction((tx) => {
+      const row = tx.select({ status: turns.status, leaseOwner: turns.leaseOwner, leaseExpiresAt: turns.leaseExpiresAt }).from(turns).where(eq(turns.id, turnId)).get();
+      if (!row) throw new NotFoundError('turn', turnId);
+      if (!IN_FLIGHT_STATUSES.includes(row.status)) return false;
+      const now = this.now();
+      const free =
+        row.leaseOwner === null || row.leaseOwner === owner || (row.leaseExpiresAt !== null && row.leaseExpiresAt <= now) || isHolderGone(row.leaseOwner);
+      if (!free) return false;
+      tx.update(turns).set({ leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + ttlMs) }).where(eq(turns.id, turnId)).run();
+      return true;
+    });
+  }
+
+  /** Extends every lease `owner` holds on unfinished turns. */
+  async renewLeases(owner: string, ttlMs: number): Promise<number> {
+    const result = this.db
+      .update(turns)
+      .set({ leaseExpiresAt: new Date(this.now().getTime() + ttlMs) })
+      .where(and(eq(turns.leaseOwner, owner), inArray(turns.status, IN_FLIGHT_STATUSES as TurnStatus[])))
+      .run();
+    return result.changes;
+  }
+
+  async releaseTurn(turnId: string, owner: string): Promise<void> {
+    this.db.update(turns).set({ leaseOwner: null, leaseExpiresAt: null }).where(and(eq(turns.id, turnId), eq(turns.leaseOwner, owner))).run();
   }
 
   async sessionCostMicros(sessionId: string): Promise<number> {
@@ -420,6 +505,7 @@ export class SessionStore {
   }
 
   async deleteRef(sessionId: string, name: string): Promise<void> {
+    this.db.update(sessions).set({ headRef: null }).where(and(eq(sessions.id, sessionId), eq(sessions.headRef, name))).run();
     const result = this.db.delete(refs).where(and(eq(refs.sessionId, sessionId), eq(refs.name, name))).run();
     if (result.changes === 0) throw new NotFoundError('branch', name);
   }
@@ -427,6 +513,7 @@ export class SessionStore {
   async renameRef(sessionId: string, from: string, to: string): Promise<RefRow> {
     validateRefName(to);
     return this.db.transaction((tx) => {
+      tx.update(sessions).set({ headRef: to }).where(and(eq(sessions.id, sessionId), eq(sessions.headRef, from))).run();
       const existing = tx.select().from(refs).where(and(eq(refs.sessionId, sessionId), eq(refs.name, from))).get();
       if (!existing) throw new NotFoundError('branch', from);
       const clash = tx.select().from(refs).where(and(eq(refs.sessionId, sessionId), eq(refs.name, to))).get();
@@ -483,10 +570,11 @@ export class SessionStore {
 
 const REF_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,99}$/;
 
-function validateRefName(name: string): void {
+/** Throws a ValidationError (field `branch`) unless `name` is a valid branch name. */
+export function validateRefName(name: string): void {
   if (!REF_NAME_RE.test(name) || name.includes('..') || name.endsWith('/') || name.endsWith('.')) {
     throw new ValidationError([
-      { field: 'branch', message: `'${name}' is not a valid branch name; use 1-100 of letters, digits, '.', '_', '-', '/', starting with a letter or digit, without '..'` },
+      { field: 'branch', message: `${JSON.stringify(name)} is not a valid branch name; use 1-100 of letters, digits, '.', '_', '-', '/', starting with a letter or digit, without '..'` },
     ]);
   }
 }

@@ -16,6 +16,8 @@ export const sessions = sqliteTable('sessions', {
   owner: text('owner'),
   /** No FK: HEAD may briefly point at a turn written in the same transaction. Checked by the store. */
   headTurnId: text('head_turn_id'),
+  /** The branch HEAD is attached to (edits from its tip advance it), or null when detached. */
+  headRef: text('head_ref'),
   /** Turns we undid from, most recent last, so redo walks back down the same path. */
   redoStack: text('redo_stack', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
   defaultEndpoint: text('default_endpoint').notNull(),
@@ -68,6 +70,14 @@ export const turns = sqliteTable('turns', {
   /** Provenance: the turn whose outputs were reused (memo or exact replay) or re-run (fresh replay, what-if). */
   originTurnId: text('origin_turn_id'),
   originKind: text('origin_kind').$type<'memo' | 'replay-exact' | 'replay-fresh' | 'whatif'>(),
+  /**
+   * Set just before the submit request is sent. A pending turn with this set and no request id
+   * may have been accepted by the provider: resuming must not submit it again.
+   */
+  submitAttemptedAt: integer('submit_attempted_at', { mode: 'timestamp_ms' }),
+  /** Which live engine is running this turn (`host:pid:engine`), so another process does not run it twice. */
+  leaseOwner: text('lease_owner'),
+  leaseExpiresAt: integer('lease_expires_at', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }),
   finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),

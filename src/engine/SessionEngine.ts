@@ -1,0 +1,602 @@
+import { hostname } from 'node:os';
+import { nanoid } from 'nanoid';
+import type { BlobStore } from '../blobs/BlobStore.js';
+import { DEFAULT_MAX_BLOB_BYTES } from '../blobs/FileBlobStore.js';
+import { BudgetExceededError } from '../errors/BudgetExceededError.js';
+import { CancelledError } from '../errors/CancelledError.js';
+import { ConflictError } from '../errors/ConflictError.js';
+import { ValidationError } from '../errors/ValidationError.js';
+import { EndpointRegistry, type EndpointSpec } from '../kontext/endpoints.js';
+import { KontextParamsOverrides, MAX_PROMPT_LENGTH } from '../kontext/schemas.js';
+import { parseOrThrow } from '../kontext/validation.js';
+import type { Provider } from '../providers/Provider.js';
+import type { SessionStore } from '../store/SessionStore.js';
+import type { OutputRow, RefRow, SessionRow, TurnKind, TurnRow } from '../store/schema.js';
+import { exportSession, importBundle } from './bundle/index.js';
+import { EventBus } from './EventBus.js';
+import type { EngineEvent } from './events.js';
+import { FairScheduler } from './FairScheduler.js';
+import { archiveImage, DEFAULT_MAX_INPUT_BYTES, fetchImageWithUndici, readImageInput, type ImageFetcher, type ImageInput } from './images.js';
+import { KeyedMutex } from './KeyedMutex.js';
+import { replayPath, type ReplayOptions, type ReplayReport } from './replay.js';
+import { resolveTurnRef } from './resolveTurnRef.js';
+import { whatIf, type WhatIfChange, type WhatIfResult } from './whatIf.js';
+import { TurnRunner } from './TurnRunner.js';
+
+export interface TurnView extends TurnRow {
+  outputs: OutputRow[];
+}
+
+export interface SessionTree {
+  session: SessionRow;
+  turns: TurnView[];
+  refs: RefRow[];
+}
+
+export interface EngineOptions {
+  store: SessionStore;
+  blobs: BlobStore;
+  /** The providers that can run turns, by their `name` (`fal`, `local`). */
+  providers: readonly Provider[];
+  endpoints?: EndpointRegistry;
+  /** Endpoint of new sessions when none is given. Default: the first configured provider's edit endpoint. */
+  defaultEndpoint?: string;
+  /** Provider requests in flight at once, across all sessions. Default 8. */
+  maxInFlight?: number;
+  /** Downloads user-given image URLs (the server passes its SSRF-guarded one). */
+  fetchImage?: ImageFetcher;
+  /** Largest input image accepted. Default 25 MiB. */
+  maxInputBytes?: number;
+  /** Largest output image archived. Default 50 MiB. */
+  maxOutputBytes?: number;
+  /** How long a process's claim on a running turn lasts without renewal. Default 30 s. */
+  leaseTtlMs?: number;
+  now?: () => number;
+}
+
+export interface StartSessionInput {
+  /** Start from this image… */
+  image?: ImageInput;
+  /** …or generate the first image from this prompt (text-to-image root turn). */
+  prompt?: string;
+  title?: string;
+  owner?: string | null;
+  /** Edit endpoint every turn uses unless it overrides it. */
+  endpoint?: string;
+  /** Params every turn inherits unless it overrides them (validated like a request's). */
+  params?: KontextParamsOverrides;
+  /** Spending cap in micro-dollars. */
+  budgetMicros?: number | null;
+  signal?: AbortSignal;
+}
+
+export interface EditOptions {
+  /** Turn to continue from (id, unique prefix, branch name, `HEAD~1`). Default HEAD. */
+  from?: string;
+  /** Which output of the parent to continue from. Default the parent's picked output. */
+  candidate?: number;
+  /** Endpoint for this turn only. */
+  endpoint?: string;
+  /** Reuse a matching earlier result: `auto` only for a fixed seed (default), `always`, or `never`. */
+  memo?: 'auto' | 'always' | 'never';
+  signal?: AbortSignal;
+}
+
+/** Internal description of a turn to create and run. */
+export interface TurnPlan {
+  sessionId: string;
+  parent: TurnRow | null;
+  kind: TurnKind;
+  endpoint: EndpointSpec;
+  prompt: string;
+  /** Validated request without image_url. */
+  params: Record<string, unknown>;
+  candidate: number | undefined;
+  memo: 'auto' | 'always' | 'never';
+  originTurnId?: string | null;
+  originKind?: TurnRow['originKind'];
+  /** Move HEAD to the new turn (and advance the attached branch when the parent is its tip). */
+  moveHead: boolean;
+}
+
+const IMAGE_URL_PLACEHOLDER = 'pending:image';
+
+/** A spending cap as given (undefined or null: none), refused unless a whole non-negative number. */
+function checkBudget<T extends number | null | undefined>(budgetMicros: T): T {
+  if (budgetMicros !== undefined && budgetMicros !== null && (!Number.isInteger(budgetMicros) || budgetMicros < 0)) {
+    throw new ValidationError([{ field: 'budgetMicros', message: `${typeof budgetMicros === 'string' ? JSON.stringify(budgetMicros) : String(budgetMicros)} is not a whole non-negative number of micro-dollars` }]);
+  }
+  return budgetMicros;
+}
+
+/**
+ * The session engine: a chat's tree of edit turns, run through providers and kept in the
+ * store. Every turn is written before it is submitted and its request id the moment the
+ * submit answers, so a crash never loses (or pays twice for) a result.
+ *
+ * @example
+ * const engine = new SessionEngine({ store, blobs, providers: [createLocalProvider()] });
+ * const session = await engine.startSession({ image: 'photo.png' });
+ * const turn = await engine.edit(session.id, 'make it night');
+ */
+export class SessionEngine {
+  readonly store: SessionStore;
+  readonly blobs: BlobStore;
+  readonly endpoints: EndpointRegistry;
+  readonly events: EventBus;
+  readonly defaultEndpoint: string;
+  /** `host:pid:random`, the holder name on turns this engine is running. */
+  readonly engineId: string;
+  readonly scheduler: FairScheduler;
+  private readonly providers: Map<string, Provider>;
+  private readonly sessionLocks = new KeyedMutex();
+  private readonly fetchImage: ImageFetcher;
+  private readonly maxInputBytes: number;
+  readonly runner: TurnRunner;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.blobs = options.blobs;
+    this.endpoints = options.endpoints ?? new EndpointRegistry();
+    this.providers = new Map(options.providers.map((p) => [p.name, p]));
+    const firstProvider = options.providers[0]?.name;
+    this.defaultEndpoint =
+      options.defaultEndpoint ?? this.endpoints.list().find((e) => e.kind === 'edit' && e.provider === firstProvider)?.id ?? 'fal-ai/flux-pro/kontext';
+    this.endpoints.get(this.defaultEndpoint, 'defaultEndpoint');
+    this.events = new EventBus(1000, options.now);
+    this.scheduler = new FairScheduler(options.maxInFlight ?? 8);
+    this.fetchImage = options.fetchImage ?? fetchImageWithUndici;
+    this.maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+    this.engineId = `${hostname()}:${process.pid}:${nanoid(6)}`;
+    this.runner = new TurnRunner({
+      store: this.store,
+      blobs: this.blobs,
+      endpoints: this.endpoints,
+      events: this.events,
+      scheduler: this.scheduler,
+      provider: (name) => this.provider(name),
+      engineId: this.engineId,
+      leaseTtlMs: options.leaseTtlMs ?? 30_000,
+      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_BLOB_BYTES,
+      now: options.now ?? Date.now,
+    });
+  }
+
+  /** Stops lease renewal and aborts nothing: turns in flight stay resumable by request id. */
+  async close(): Promise<void> {
+    this.runner.close();
+  }
+
+  /** The provider of that name, or a clear error saying how to configure it. */
+  provider(name: string): Provider {
+    const provider = this.providers.get(name);
+    if (!provider) {
+      const hint = name === 'fal' ? ' (set FAL_KEY, or choose a local endpoint)' : '';
+      throw new ValidationError([
+        { field: 'provider', message: `'${name}' is not configured${hint}; configured: ${[...this.providers.keys()].join(', ') || 'none'}` },
+      ]);
+    }
+    return provider;
+  }
+
+  get providerNames(): string[] {
+    return [...this.providers.keys()];
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  /**
+   * Starts a session from an image (root turn = the image, no provider call) or from a
+   * prompt (root turn = a text-to-image generation). HEAD is attached to branch `main`.
+   */
+  async startSession(input: StartSessionInput): Promise<SessionRow> {
+    if ((input.image === undefined) === (input.prompt === undefined)) {
+      throw new ValidationError([{ field: 'image', message: 'give exactly one of an image or a prompt to start a session' }]);
+    }
+    const endpoint = this.endpoints.get(input.endpoint ?? this.defaultEndpoint);
+    const editEndpoint = this.endpoints.editSiblingOf(endpoint.id) ?? endpoint;
+    if (editEndpoint.kind !== 'edit') throw new ValidationError([{ field: 'endpoint', message: `'${endpoint.id}' has no edit endpoint to continue a session with` }]);
+    const params = parseOrThrow(KontextParamsOverrides, input.params ?? {}, 'params');
+    checkBudget(input.budgetMicros);
+    this.provider(editEndpoint.provider);
+
+    if (input.image !== undefined) {
+      const { bytes, sourceUrl } = await readImageInput(input.image, { fetchImage: this.fetchImage, maxBytes: this.maxInputBytes, signal: input.signal });
+      const blob = await archiveImage(this, bytes);
+      const { session, root } = await this.store.createSessionFromImage(
+        { title: input.title, owner: input.owner, defaultEndpoint: editEndpoint.id, defaultParams: params, budgetMicros: input.budgetMicros },
+        { index: 0, providerUrl: sourceUrl ?? null, blobHash: blob.hash, width: blob.width, height: blob.height, contentType: blob.contentType, nsfw: false },
+        { finishedAt: new Date(), provider: sourceUrl ? 'web' : null },
+      );
+      this.events.emit({ type: 'turn.created', sessionId: session.id, turnId: root.id, status: 'succeeded', parentId: null, prompt: null });
+      this.events.emit({ type: 'turn.succeeded', sessionId: session.id, turnId: root.id, status: 'succeeded' });
+      return this.store.getSession(session.id);
+    }
+
+    const textEndpoint = this.endpoints.textSiblingOf(endpoint.id);
+    if (!textEndpoint) throw new ValidationError([{ field: 'endpoint', message: `'${endpoint.id}' has no text-to-image sibling to start from a prompt` }]);
+    const prompt = this.checkPrompt(input.prompt!);
+    const merged = { ...params, prompt };
+    const validated = parseOrThrow(textEndpoint.input, merged, 'request') as Record<string, unknown>;
+    await this.checkBudgetUpfront(input.budgetMicros ?? null, 0, textEndpoint, validated);
+    const session = await this.store.createSession({
+      title: input.title,
+      owner: input.owner,
+      defaultEndpoint: editEndpoint.id,
+      defaultParams: params,
+      budgetMicros: input.budgetMicros,
+    });
+    const root = await this.createTurn({
+      sessionId: session.id,
+      parent: null,
+      kind: 'text',
+      endpoint: textEndpoint,
+      prompt,
+      params: validated,
+      candidate: undefined,
+      memo: 'auto',
+      moveHead: true,
+    });
+    await this.store.createRef(session.id, 'main', root.id);
+    await this.store.setHead(session.id, root.id, [], 'main');
+    await this.runner.run(root.id, { signal: input.signal });
+    return this.store.getSession(session.id);
+  }
+
+  getSession(id: string): Promise<SessionRow> {
+    return this.store.getSession(id);
+  }
+
+  listSessions(filter: { owner?: string | null } = {}): Promise<SessionRow[]> {
+    return this.store.listSessions(filter);
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    const inFlight = await this.store.inFlightTurns(id);
+    if (inFlight.length > 0) throw new ConflictError(`session '${id}' has ${inFlight.length} turn(s) in flight; cancel them first`, { turns: inFlight.map((t) => t.id) });
+    await this.store.deleteSession(id);
+  }
+
+  async updateSession(id: string, patch: { title?: string; params?: KontextParamsOverrides; endpoint?: string; budgetMicros?: number | null }): Promise<SessionRow> {
+    const update: Parameters<SessionStore['updateSession']>[1] = {};
+    if (patch.title !== undefined) update.title = patch.title;
+    if (patch.params !== undefined) update.defaultParams = parseOrThrow(KontextParamsOverrides, patch.params, 'params');
+    if (patch.endpoint !== undefined) update.defaultEndpoint = this.endpoints.get(patch.endpoint).id;
+    if (patch.budgetMicros !== undefined) update.budgetMicros = checkBudget(patch.budgetMicros);
+    return this.store.updateSession(id, update);
+  }
+
+  // ------------------------------------------------------------------ turns
+
+  /**
+   * Edits from HEAD (or `from`): a child turn whose image_url is the parent's picked output.
+   * Editing from a turn that is not a leaf makes a branch; nothing is ever overwritten.
+   * Resolves when the turn has finished (succeeded, failed or cancelled).
+   */
+  async edit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<TurnView> {
+    const turn = await this.beginEdit(sessionId, prompt, params, options);
+    return this.finish(turn, options.signal);
+  }
+
+  /** Like edit, but resolves as soon as the turn is written; it runs in the background. */
+  async beginEdit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<TurnRow> {
+    // A follow-up typed while the previous turn still runs continues from its result: wait for
+    // the parent to settle (outside the session lock, so other edits and undo are not blocked).
+    for (;;) {
+      const result = await this.sessionLocks.run(sessionId, async () => {
+        const session = await this.store.getSession(sessionId);
+        const parent = await resolveTurnRef(this.store, session, options.from ?? 'HEAD', 'from');
+        if (parent.status === 'pending' || parent.status === 'submitted' || parent.status === 'running') return { waitFor: parent.id };
+        return { turn: await this.createEditTurn(session, parent, prompt, params, options) };
+      });
+      if (result.turn) return result.turn;
+      await this.runner.waitUntilSettled(result.waitFor!, options.signal);
+    }
+  }
+
+  private async createEditTurn(session: SessionRow, parent: TurnRow, prompt: string, params: KontextParamsOverrides, options: EditOptions): Promise<TurnRow> {
+    const sessionId = session.id;
+    {
+      const endpoint = this.endpoints.get(options.endpoint ?? session.defaultEndpoint);
+      if (endpoint.kind !== 'edit') throw new ValidationError([{ field: 'endpoint', message: `'${endpoint.id}' is a text-to-image endpoint; edits need an edit endpoint` }]);
+      const overrides = parseOrThrow(KontextParamsOverrides, params, 'params');
+      const validated = this.validateRequest(endpoint, this.checkPrompt(prompt), { ...session.defaultParams, ...overrides });
+      return this.createTurn({
+        sessionId,
+        parent,
+        kind: 'edit',
+        endpoint,
+        prompt: validated.prompt as string,
+        params: validated,
+        candidate: options.candidate,
+        memo: options.memo ?? 'auto',
+        moveHead: true,
+      });
+    }
+  }
+
+  /** Waits for a turn started here (or resumes one found in the store) and returns it with outputs. */
+  async finish(turn: TurnRow, signal?: AbortSignal): Promise<TurnView> {
+    if (turn.status === 'pending' || turn.status === 'submitted' || turn.status === 'running') await this.runner.run(turn.id, { signal });
+    return this.turnView(turn.id);
+  }
+
+  /**
+   * Writes a planned turn: validates the parent and budget, reuses a memo hit (no provider
+   * call), or appends a pending turn for the runner. Used by edit, replay and what-if.
+   */
+  async createTurn(plan: TurnPlan): Promise<TurnRow> {
+    const provider = this.provider(plan.endpoint.provider);
+    let inputBlob: string | null = null;
+    if (plan.parent) {
+      if (plan.parent.sessionId !== plan.sessionId) throw new ValidationError([{ field: 'from', message: `turn '${plan.parent.id}' is not in session '${plan.sessionId}'` }]);
+      const parentOutputs = await this.store.outputsOf(plan.parent.id);
+      if (plan.parent.status !== 'succeeded' || parentOutputs.length === 0) {
+        throw new ConflictError(`turn '${plan.parent.id}' has no image to continue from (status ${plan.parent.status})`, { turnId: plan.parent.id, status: plan.parent.status });
+      }
+      const index = plan.candidate ?? plan.parent.selectedOutput;
+      const chosen = parentOutputs[index];
+      if (!Number.isInteger(index) || !chosen) {
+        throw new ValidationError([{ field: 'candidate', message: `${index} is not an output of turn '${plan.parent.id}'; allowed: 0 to ${parentOutputs.length - 1}` }]);
+      }
+      inputBlob = chosen.blobHash;
+    }
+    const session = await this.store.getSession(plan.sessionId);
+    const seed = typeof plan.params.seed === 'number' ? plan.params.seed : null;
+
+    const memoAllowed = plan.memo === 'always' || (plan.memo === 'auto' && seed !== null);
+    const memo = memoAllowed && seed !== null ? await this.store.findMemo({ endpointId: plan.endpoint.id, inputBlob, seed, params: plan.params }) : undefined;
+    if (!memo) await this.checkBudgetUpfront(session.budgetMicros, await this.store.sessionCostMicros(plan.sessionId), plan.endpoint, plan.params);
+
+    const headRef = plan.moveHead ? await this.attachedRefAfter(session, plan.parent) : null;
+    const memoOutputs = memo ? await this.store.outputsOf(memo.id) : undefined;
+    const turn = await this.store.appendTurn(
+      {
+        sessionId: plan.sessionId,
+        parentId: plan.parent?.id ?? null,
+        kind: plan.kind,
+        endpointId: plan.endpoint.id,
+        provider: memo ? memo.provider : provider.name,
+        prompt: plan.prompt,
+        params: memo ? { ...plan.params, image_url: memo.params.image_url } : plan.params,
+        seedRequested: seed,
+        inputBlob,
+        originTurnId: memo ? memo.id : (plan.originTurnId ?? null),
+        originKind: memo ? 'memo' : (plan.originKind ?? null),
+      },
+      {
+        moveHead: plan.moveHead,
+        headRef,
+        // A memo hit is written already succeeded, in the same transaction: never a pending
+        // turn that a resume could mistake for one still to submit.
+        complete: memoOutputs && {
+          outputs: memoOutputs.map(({ turnId: _t, ...o }) => o),
+          patch: { seedUsed: memo!.seedUsed, timings: { memo: 1 }, costMicros: 0, finishedAt: new Date() },
+        },
+      },
+    );
+    this.events.emit({ type: 'turn.created', sessionId: plan.sessionId, turnId: turn.id, status: turn.status, parentId: turn.parentId, prompt: turn.prompt });
+    if (plan.moveHead) this.events.emit({ type: 'head.moved', sessionId: plan.sessionId, turnId: turn.id });
+    if (memo) this.events.emit({ type: 'turn.succeeded', sessionId: plan.sessionId, turnId: turn.id, status: 'succeeded' });
+    return turn;
+  }
+
+  /** Chooses which output of a turn the next edit from it continues from. */
+  async pick(turnId: string, index: number): Promise<TurnView> {
+    await this.store.selectOutput(turnId, index);
+    return this.turnView(turnId);
+  }
+
+  /**
+   * Cancels a turn in flight: aborts it here if this engine runs it (which also cancels it on
+   * the provider), otherwise asks the provider to cancel by request id and records it.
+   */
+  async cancel(turnId: string): Promise<TurnView> {
+    if (await this.runner.abortLocal(turnId)) return this.turnView(turnId);
+    const turn = await this.store.getTurn(turnId);
+    if (turn.status === 'succeeded' || turn.status === 'failed' || turn.status === 'cancelled') {
+      throw new ConflictError(`turn '${turnId}' already finished (${turn.status}); nothing to cancel`, { turnId, status: turn.status });
+    }
+    if (turn.requestId && turn.providerHandle && turn.endpointId && turn.provider) {
+      await this.provider(turn.provider).cancel(turn.endpointId, { requestId: turn.requestId, handle: turn.providerHandle });
+    }
+    await this.runner.recordCancelled(turn, new CancelledError('cancelled by request', { requestId: turn.requestId ?? undefined }));
+    return this.turnView(turnId);
+  }
+
+  /**
+   * Finds every unfinished turn (of all sessions, or one) that no live process is running
+   * and completes it: by request id when it was submitted (status, then result — never a
+   * second submit), by submitting once when it never was, and as failed when a submit may
+   * have gone out without an answer.
+   */
+  async resume(options: { sessionId?: string; signal?: AbortSignal } = {}): Promise<TurnView[]> {
+    const turns = await this.store.inFlightTurns(options.sessionId);
+    const results = await Promise.all(
+      turns.map(async (t) => {
+        const ran = await this.runner.run(t.id, { signal: options.signal, onlyIfClaimable: true });
+        return ran ? this.turnView(t.id) : undefined;
+      }),
+    );
+    return results.filter((t): t is TurnView => t !== undefined);
+  }
+
+  // ------------------------------------------------------------------ navigation
+
+  async resolveTurn(sessionId: string, ref: string, field = 'turn'): Promise<TurnRow> {
+    return resolveTurnRef(this.store, await this.store.getSession(sessionId), ref, field);
+  }
+
+  async head(sessionId: string): Promise<TurnView | null> {
+    const session = await this.store.getSession(sessionId);
+    return session.headTurnId ? this.turnView(session.headTurnId) : null;
+  }
+
+  /** Moves HEAD to its parent, remembering where it was for redo. */
+  async undo(sessionId: string): Promise<SessionRow> {
+    return this.sessionLocks.run(sessionId, async () => {
+      const session = await this.store.getSession(sessionId);
+      const head = session.headTurnId ? await this.store.getTurn(session.headTurnId) : undefined;
+      if (!head || head.parentId === null) throw new ConflictError('nothing to undo: HEAD is at the root', { sessionId });
+      const moved = await this.store.setHead(sessionId, head.parentId, [...session.redoStack, head.id], session.headRef);
+      this.events.emit({ type: 'head.moved', sessionId, turnId: head.parentId });
+      return moved;
+    });
+  }
+
+  /** Moves HEAD back down to the turn the last undo left. */
+  async redo(sessionId: string): Promise<SessionRow> {
+    return this.sessionLocks.run(sessionId, async () => {
+      const session = await this.store.getSession(sessionId);
+      const target = session.redoStack.at(-1);
+      if (!target) throw new ConflictError('nothing to redo', { sessionId });
+      const moved = await this.store.setHead(sessionId, target, session.redoStack.slice(0, -1), session.headRef);
+      this.events.emit({ type: 'head.moved', sessionId, turnId: target });
+      return moved;
+    });
+  }
+
+  /** Moves HEAD to a turn or branch; checking out a branch attaches HEAD to it. */
+  async checkout(sessionId: string, ref: string): Promise<SessionRow> {
+    return this.sessionLocks.run(sessionId, async () => {
+      const session = await this.store.getSession(sessionId);
+      const turn = await resolveTurnRef(this.store, session, ref);
+      const branch = await this.store.findRef(sessionId, ref);
+      const moved = await this.store.setHead(sessionId, turn.id, [], branch ? branch.name : null);
+      this.events.emit({ type: 'head.moved', sessionId, turnId: turn.id });
+      return moved;
+    });
+  }
+
+  async createBranch(sessionId: string, name: string, at = 'HEAD'): Promise<RefRow> {
+    const turn = await this.resolveTurn(sessionId, at, 'at');
+    return this.store.createRef(sessionId, name, turn.id);
+  }
+
+  renameBranch(sessionId: string, from: string, to: string): Promise<RefRow> {
+    return this.store.renameRef(sessionId, from, to);
+  }
+
+  deleteBranch(sessionId: string, name: string): Promise<void> {
+    return this.store.deleteRef(sessionId, name);
+  }
+
+  listBranches(sessionId: string): Promise<RefRow[]> {
+    return this.store.listRefs(sessionId);
+  }
+
+  async turnView(turnId: string): Promise<TurnView> {
+    const turn = await this.store.getTurn(turnId);
+    return { ...turn, outputs: await this.store.outputsOf(turnId) };
+  }
+
+  async path(turnId: string): Promise<TurnView[]> {
+    return this.withOutputs(await this.store.path(turnId));
+  }
+
+  async children(turnId: string): Promise<TurnView[]> {
+    return this.withOutputs(await this.store.children(turnId));
+  }
+
+  async siblings(turnId: string): Promise<TurnView[]> {
+    const turn = await this.store.getTurn(turnId);
+    if (turn.parentId === null) return [];
+    return (await this.children(turn.parentId)).filter((t) => t.id !== turnId);
+  }
+
+  async tree(sessionId: string): Promise<SessionTree> {
+    const session = await this.store.getSession(sessionId);
+    const turns = await this.withOutputs(await this.store.listTurns(sessionId));
+    return { session, turns, refs: await this.store.listRefs(sessionId) };
+  }
+
+  // ------------------------------------------------------------------ replay and what-if
+
+  /** Replays root → `to` into a new branch, exactly from the archive or afresh with the recorded seeds. */
+  replay(sessionId: string, options: ReplayOptions = {}): Promise<ReplayReport> {
+    return replayPath(this, sessionId, options);
+  }
+
+  /** Changes one turn and re-applies its subtree on top (dry run: plan and cost only). */
+  whatIf(sessionId: string, turn: string, change: WhatIfChange, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<WhatIfResult> {
+    return whatIf(this, sessionId, turn, change, options);
+  }
+
+  // ------------------------------------------------------------------ export / import
+
+  /** Writes the session (tree, params, seeds, refs, provenance and images) to one bundle file. */
+  exportSession(sessionId: string, file: string): ReturnType<typeof exportSession> {
+    return exportSession({ store: this.store, blobs: this.blobs }, sessionId, file);
+  }
+
+  /** Imports a bundle (verifying every image hash); importing the same bundle twice is a no-op. */
+  importBundle(file: string, options: { owner?: string | null; maxBytes?: number } = {}): ReturnType<typeof importBundle> {
+    return importBundle({ store: this.store, blobs: this.blobs }, file, options);
+  }
+
+  // ------------------------------------------------------------------ cost
+
+  /** Spend in micro-dollars: per turn, per branch (root → branch tip) and for the session. */
+  async cost(sessionId: string): Promise<{ totalMicros: number; budgetMicros: number | null; byBranch: Record<string, number>; byTurn: Record<string, number> }> {
+    const { session, turns, refs } = await this.tree(sessionId);
+    const byId = new Map(turns.map((t) => [t.id, t]));
+    const byTurn = Object.fromEntries(turns.map((t) => [t.id, t.costMicros]));
+    const byBranch: Record<string, number> = {};
+    for (const ref of refs) {
+      let sum = 0;
+      for (let t = byId.get(ref.turnId); t; t = t.parentId ? byId.get(t.parentId) : undefined) sum += t.costMicros;
+      byBranch[ref.name] = sum;
+    }
+    return { totalMicros: turns.reduce((s, t) => s + t.costMicros, 0), budgetMicros: session.budgetMicros, byBranch, byTurn };
+  }
+
+  /** Price of a request before it is sent: price per image × images asked for. */
+  estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>): number {
+    const images = typeof params.num_images === 'number' ? params.num_images : 1;
+    return endpoint.priceMicrosPerImage * images;
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /** Engine events (one session, or all) as an async iterable; see EventBus.stream. */
+  subscribe(filter: { sessionId?: string; afterId?: number; signal?: AbortSignal } = {}): AsyncGenerator<EngineEvent> {
+    return this.events.stream(filter);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** Validates a full request (with defaults applied) for an endpoint, image_url aside. */
+  validateRequest(endpoint: EndpointSpec, prompt: string, params: Record<string, unknown>): Record<string, unknown> {
+    const { image_url: _ignored, ...rest } = params;
+    const input = endpoint.kind === 'edit' ? { ...rest, prompt, image_url: IMAGE_URL_PLACEHOLDER } : { ...rest, prompt };
+    const validated = parseOrThrow(endpoint.input, input, 'request') as Record<string, unknown>;
+    delete validated.image_url;
+    return validated;
+  }
+
+  private checkPrompt(prompt: unknown): string {
+    if (typeof prompt !== 'string') throw new ValidationError([{ field: 'prompt', message: `is a ${typeof prompt}; expected a string` }]);
+    const trimmed = prompt.trim();
+    if (trimmed.length === 0) throw new ValidationError([{ field: 'prompt', message: 'must not be empty' }]);
+    if (trimmed.length > MAX_PROMPT_LENGTH) throw new ValidationError([{ field: 'prompt', message: `is ${trimmed.length} characters long; the maximum is ${MAX_PROMPT_LENGTH}` }]);
+    return trimmed;
+  }
+
+  private async checkBudgetUpfront(budgetMicros: number | null, spentMicros: number, endpoint: EndpointSpec, params: Record<string, unknown>): Promise<void> {
+    if (budgetMicros === null) return;
+    const cost = this.estimateCostMicros(endpoint, params);
+    if (spentMicros + cost > budgetMicros) throw new BudgetExceededError(budgetMicros, spentMicros, cost);
+  }
+
+  /** The branch HEAD stays attached to after an edit from `parent`: only if parent is its tip. */
+  private async attachedRefAfter(session: SessionRow, parent: TurnRow | null): Promise<string | null> {
+    if (!session.headRef || !parent) return null;
+    const ref = await this.store.findRef(session.id, session.headRef);
+    return ref && ref.turnId === parent.id ? ref.name : null;
+  }
+
+  private async withOutputs(turns: TurnRow[]): Promise<TurnView[]> {
+    const outputs = await this.store.outputsOfMany(turns.map((t) => t.id));
+    return turns.map((t) => ({ ...t, outputs: outputs.get(t.id) ?? [] }));
+  }
+}

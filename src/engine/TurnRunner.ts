@@ -1,0 +1,297 @@
+import { hostname } from 'node:os';
+import sharp from 'sharp';
+import type { BlobStore } from '../blobs/BlobStore.js';
+import { AmbiguousSubmitError } from '../errors/AmbiguousSubmitError.js';
+import { CancelledError } from '../errors/CancelledError.js';
+import { ConflictError } from '../errors/ConflictError.js';
+import { isKontextError, KontextError } from '../errors/KontextError.js';
+import { ProviderError } from '../errors/ProviderError.js';
+import type { EndpointRegistry } from '../kontext/endpoints.js';
+import { KontextOutput } from '../kontext/schemas.js';
+import type { Provider, ProgressEvent, SubmittedJob } from '../providers/Provider.js';
+import type { NewOutput, SessionStore } from '../store/SessionStore.js';
+import type { TurnRow } from '../store/schema.js';
+import { elidedDataUri, isDataUri } from '../util/dataUri.js';
+import { sniffImageType } from '../util/imageType.js';
+import type { EventBus } from './EventBus.js';
+import type { FairScheduler } from './FairScheduler.js';
+
+export interface TurnRunnerDeps {
+  store: SessionStore;
+  blobs: BlobStore;
+  endpoints: EndpointRegistry;
+  events: EventBus;
+  scheduler: FairScheduler;
+  provider: (name: string) => Provider;
+  engineId: string;
+  leaseTtlMs: number;
+  maxOutputBytes: number;
+  now: () => number;
+}
+
+/** Engines alive in this process: a lease held by one that is not here any more is free. */
+const liveEngines = new Set<string>();
+
+/** Whether the process that holds a lease is gone (same host only; other hosts wait for expiry). */
+export function isLeaseHolderGone(holder: string): boolean {
+  const [host, pidText] = holder.split(':');
+  if (host !== hostname()) return false;
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid)) return false;
+  if (pid === process.pid) return !liveEngines.has(holder);
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Carries one stored turn to its end: claim → local queue slot → prepare the image →
+ * submit once → record the request id → wait → archive outputs → succeeded (or failed /
+ * cancelled, with the reason). Each step is written before the next begins, so any process
+ * can pick the turn up where a crashed one left it.
+ */
+export class TurnRunner {
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private renewTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: TurnRunnerDeps) {
+    liveEngines.add(deps.engineId);
+  }
+
+  close(): void {
+    liveEngines.delete(this.deps.engineId);
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
+  }
+
+  /**
+   * Runs the turn if this engine may (returns false when another live process holds it
+   * and `onlyIfClaimable`); joins the run already under way here.
+   */
+  async run(turnId: string, options: { signal?: AbortSignal; onlyIfClaimable?: boolean } = {}): Promise<boolean> {
+    const existing = this.running.get(turnId);
+    if (existing) {
+      await existing.done;
+      return true;
+    }
+    const claimed = await this.deps.store.claimTurn(turnId, this.deps.engineId, this.deps.leaseTtlMs, isLeaseHolderGone);
+    if (!claimed) {
+      if (options.onlyIfClaimable) return false;
+      await this.waitUntilSettled(turnId, options.signal);
+      return true;
+    }
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = this.execute(turnId, controller.signal).finally(() => {
+      options.signal?.removeEventListener('abort', onAbort);
+      this.running.delete(turnId);
+      if (this.running.size === 0 && this.renewTimer) {
+        clearInterval(this.renewTimer);
+        this.renewTimer = undefined;
+      }
+    });
+    this.running.set(turnId, { controller, done });
+    this.ensureRenewal();
+    await done;
+    return true;
+  }
+
+  /** Aborts a turn this engine is running (cancelling it on the provider). False if not running here. */
+  async abortLocal(turnId: string): Promise<boolean> {
+    const entry = this.running.get(turnId);
+    if (!entry) return false;
+    entry.controller.abort(new CancelledError('cancelled by request'));
+    await entry.done;
+    return true;
+  }
+
+  get activeTurns(): number {
+    return this.running.size;
+  }
+
+  /** Waits for a turn another process runs, by watching its stored status. */
+  async waitUntilSettled(turnId: string, signal?: AbortSignal): Promise<TurnRow> {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      const turn = await this.deps.store.getTurn(turnId);
+      if (turn.status === 'succeeded' || turn.status === 'failed' || turn.status === 'cancelled') return turn;
+      const local = this.running.get(turnId);
+      if (local) {
+        await local.done;
+        continue;
+      }
+      // The holder may have died meanwhile: then this engine takes the turn over.
+      if (await this.run(turnId, { signal, onlyIfClaimable: true })) continue;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, delay);
+        signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new CancelledError())), { once: true });
+      });
+    }
+  }
+
+  async recordCancelled(turn: TurnRow, error: CancelledError): Promise<void> {
+    await this.finishWith(turn.id, turn.sessionId, 'cancelled', error);
+  }
+
+  private ensureRenewal(): void {
+    if (this.renewTimer) return;
+    this.renewTimer = setInterval(() => {
+      void this.deps.store.renewLeases(this.deps.engineId, this.deps.leaseTtlMs).catch(() => undefined);
+    }, Math.max(1000, Math.floor(this.deps.leaseTtlMs / 3)));
+    this.renewTimer.unref();
+  }
+
+  private async execute(turnId: string, signal: AbortSignal): Promise<void> {
+    const { store, events } = this.deps;
+    let turn = await store.getTurn(turnId);
+    const sessionId = turn.sessionId;
+    let release: (() => void) | undefined;
+    try {
+      if (turn.status === 'pending' && turn.submitAttemptedAt !== null && turn.requestId === null) {
+        // A previous process sent the submit but died before the answer was stored: the job may
+        // exist and be billed. Submitting again could pay twice, so this ends the turn instead.
+        throw new AmbiguousSubmitError(turn.endpointId ?? 'unknown endpoint');
+      }
+      release = await this.deps.scheduler.acquire(sessionId, {
+        signal,
+        onPosition: (position) => events.emit({ type: 'turn.queued', sessionId, turnId, position, local: true, status: turn.status }),
+      });
+      const provider = this.deps.provider(turn.provider ?? '');
+      const endpoint = this.deps.endpoints.get(turn.endpointId ?? '');
+      let job: SubmittedJob;
+      if (turn.status === 'pending') {
+        const input = await this.buildInput(turn, provider, signal);
+        turn = await store.patchTurn(turnId, { params: input.stored, submitAttemptedAt: new Date(this.deps.now()) });
+        signal.throwIfAborted();
+        job = await provider.submit(endpoint.id, input.sent, { signal });
+        turn = await store.transitionTurn(turnId, 'submitted', {
+          requestId: job.requestId,
+          providerHandle: job.handle,
+          startedAt: new Date(this.deps.now()),
+        });
+        events.emit({ type: 'turn.submitted', sessionId, turnId, status: 'submitted' });
+      } else {
+        if (!turn.requestId || !turn.providerHandle) throw new ProviderError(`turn '${turnId}' is ${turn.status} but has no request id to resume`);
+        job = { requestId: turn.requestId, handle: turn.providerHandle };
+      }
+
+      const output = await provider.wait(endpoint.id, job, {
+        signal,
+        onProgress: (event) => void this.onProgress(turnId, sessionId, event),
+      });
+      const parsed = KontextOutput.parse(output);
+      const outputs = await this.archiveOutputs(provider, parsed, signal);
+      const finishedAt = this.deps.now();
+      const timings: Record<string, number> = { ...parsed.timings };
+      if (turn.startedAt) timings.total_ms = finishedAt - turn.startedAt.getTime();
+      timings.since_created_ms = finishedAt - turn.createdAt.getTime();
+      await store.completeTurn(turnId, outputs, {
+        seedUsed: parsed.seed,
+        timings,
+        costMicros: endpoint.priceMicrosPerImage * outputs.length,
+        finishedAt: new Date(finishedAt),
+      });
+      events.emit({ type: 'turn.succeeded', sessionId, turnId, status: 'succeeded' });
+    } catch (error) {
+      const cancelled = error instanceof CancelledError || (signal.aborted && !(error instanceof KontextError));
+      const reason = cancelled && !(error instanceof CancelledError) ? new CancelledError('cancelled', { cause: error }) : error;
+      await this.finishWith(turnId, sessionId, cancelled ? 'cancelled' : 'failed', reason);
+    } finally {
+      release?.();
+      await store.releaseTurn(turnId, this.deps.engineId).catch(() => undefined);
+    }
+  }
+
+  /** Ends a turn as failed or cancelled with its reason; HEAD steps back to the parent if it sat on it. */
+  private async finishWith(turnId: string, sessionId: string, status: 'failed' | 'cancelled', error: unknown): Promise<void> {
+    const { store, events } = this.deps;
+    const e = isKontextError(error) ? error : new KontextError('INTERNAL', error instanceof Error ? error.message : String(error));
+    try {
+      const turn = await store.transitionTurn(turnId, status, {
+        errorCode: e.code,
+        errorMessage: e.message,
+        errorDetail: e.details ?? null,
+        finishedAt: new Date(this.deps.now()),
+      });
+      const session = await store.getSession(sessionId);
+      if (session.headTurnId === turnId && turn.parentId) {
+        await store.setHead(sessionId, turn.parentId, session.redoStack, null);
+        events.emit({ type: 'head.moved', sessionId, turnId: turn.parentId });
+      }
+    } catch (writeError) {
+      // Someone else finished it first (e.g. a cancel from another process): theirs stands.
+      if (!(writeError instanceof ConflictError)) throw writeError;
+    }
+    events.emit({ type: status === 'failed' ? 'turn.failed' : 'turn.cancelled', sessionId, turnId, status, error: { code: e.code, message: e.message } });
+  }
+
+  private async onProgress(turnId: string, sessionId: string, event: ProgressEvent): Promise<void> {
+    const { store, events } = this.deps;
+    if (event.type === 'queued') {
+      events.emit({ type: 'turn.queued', sessionId, turnId, position: event.position, local: false, status: 'submitted' });
+    } else if (event.type === 'running') {
+      const turn = await store.findTurn(turnId);
+      if (turn?.status === 'submitted') await store.transitionTurn(turnId, 'running').catch(() => undefined);
+      events.emit({ type: 'turn.running', sessionId, turnId, logs: event.logs, status: 'running' });
+    }
+  }
+
+  /** The request to send, and the same request as we store it (a data-URI image elided to its hash). */
+  private async buildInput(turn: TurnRow, provider: Provider, signal: AbortSignal): Promise<{ sent: Record<string, unknown>; stored: Record<string, unknown> }> {
+    const params = { ...turn.params };
+    delete params.image_url;
+    if (turn.kind !== 'edit' || !turn.parentId || !turn.inputBlob) return { sent: params, stored: params };
+    const { store, blobs } = this.deps;
+    const parent = await store.getTurn(turn.parentId);
+    const output = (await store.outputsOf(parent.id)).find((o) => o.blobHash === turn.inputBlob);
+    const blob = await store.findBlob(turn.inputBlob);
+    const hash = turn.inputBlob;
+    const imageUrl = await provider.prepareImage(
+      {
+        hash,
+        contentType: blob?.contentType ?? output?.contentType ?? 'application/octet-stream',
+        load: () => blobs.get(hash),
+        url: output?.providerUrl ?? undefined,
+        urlProvider: parent.provider ?? undefined,
+      },
+      { signal },
+    );
+    const stored = { ...params, image_url: isDataUri(imageUrl) ? elidedDataUri(blob?.contentType ?? 'image', hash) : imageUrl };
+    return { sent: { ...params, image_url: imageUrl }, stored };
+  }
+
+  /** Streams every output image into the archive; the history must outlive the provider's URLs. */
+  private async archiveOutputs(provider: Provider, output: KontextOutput, signal: AbortSignal): Promise<NewOutput[]> {
+    const { store, blobs, maxOutputBytes } = this.deps;
+    const rows: NewOutput[] = [];
+    for (const [index, image] of output.images.entries()) {
+      const download = await provider.download(image.url, { signal, maxBytes: maxOutputBytes });
+      const { hash, size } = await blobs.putStream(download.body, { maxBytes: maxOutputBytes });
+      let known = await store.findBlob(hash);
+      if (!known) {
+        let { width, height } = image;
+        let contentType = download.contentType;
+        if (width === undefined || height === undefined) {
+          const bytes = await blobs.get(hash);
+          const meta = await sharp(bytes).metadata();
+          ({ width, height } = meta);
+          contentType = sniffImageType(bytes) ?? contentType;
+        }
+        known = await store.recordBlob({ hash, size, contentType, width: width ?? null, height: height ?? null });
+      }
+      rows.push({
+        index,
+        providerUrl: isDataUri(image.url) ? null : image.url,
+        blobHash: hash,
+        width: image.width ?? known.width,
+        height: image.height ?? known.height,
+        contentType: known.contentType,
+        nsfw: output.has_nsfw_concepts[index] ?? false,
+      });
+    }
+    return rows;
+  }
+}

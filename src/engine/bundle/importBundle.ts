@@ -1,0 +1,134 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConflictError } from '../../errors/ConflictError.js';
+import { IntegrityError } from '../../errors/IntegrityError.js';
+import type { SessionStore } from '../../store/SessionStore.js';
+import type { SessionRow } from '../../store/schema.js';
+import type { BundleDeps } from './BundleDeps.js';
+import { checkGraph } from './checkGraph.js';
+import { parseManifest, type ManifestTurn } from './manifest.js';
+import { readBundle } from './readBundle.js';
+import { blobFromManifest, outputFromManifest, refFromManifest, sessionFromManifest, turnFromManifest } from './rows.js';
+
+/** Default cap on what one bundle may unpack to. */
+export const DEFAULT_MAX_BUNDLE_BYTES = 2 * 1024 ** 3;
+/** Default cap on entries: room for a manifest and 100,000 images. */
+export const DEFAULT_MAX_BUNDLE_ENTRIES = 100_001;
+
+export interface ImportOptions {
+  /**
+   * Owner to give the imported session (the server passes the importing token's owner).
+   * Default: the owner recorded in the bundle.
+   */
+  owner?: string | null;
+  /** Most bytes the bundle may unpack to. Default 2 GiB. */
+  maxBytes?: number;
+  /** Most entries the bundle may hold. Default 100,001. */
+  maxEntries?: number;
+  /** Where the private staging folder is made. Default: `os.tmpdir()`. */
+  tempDir?: string;
+}
+
+export interface ImportResult {
+  sessionId: string;
+  turns: number;
+  blobs: number;
+  /** True when this session was already in the store (e.g. the same bundle imported twice); nothing was duplicated. */
+  alreadyPresent: boolean;
+}
+
+/**
+ * Imports a bundle written by `exportSession`, keeping its session and turn ids. Everything
+ * is checked before anything is written: each image's sha256 against its name, that every
+ * image a row references is in the bundle, the manifest's fields and tree. Then the images
+ * go into the archive and the rows into the store in one transaction, so a refused bundle
+ * leaves both unchanged.
+ *
+ * Importing a session that is already present writes no rows and reports `alreadyPresent`.
+ * Refusals: ValidationError (newer format version, invalid manifest fields, over `maxBytes`),
+ * IntegrityError (not a gzip tar, no manifest, tampered or missing image, disallowed entry),
+ * ConflictError (the session is present with turns the bundle lacks, or as another owner).
+ *
+ * @example
+ * const { sessionId, alreadyPresent } = await importBundle({ store, blobs }, 'cat.kontext.tgz', { owner: token.owner });
+ */
+export async function importBundle(deps: BundleDeps, file: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const { store, blobs } = deps;
+  const stage = await mkdtemp(join(options.tempDir ?? tmpdir(), 'kontext-bundle-'));
+  try {
+    const staged = await readBundle(file, stage, {
+      maxBytes: options.maxBytes ?? DEFAULT_MAX_BUNDLE_BYTES,
+      maxEntries: options.maxEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
+    });
+    const manifest = parseManifest(staged.manifest);
+    const orderedTurns = checkGraph(manifest, staged.blobs);
+    const session: SessionRow = {
+      ...sessionFromManifest(manifest.session),
+      owner: options.owner === undefined ? manifest.session.owner : options.owner,
+    };
+    const result = { sessionId: session.id, turns: manifest.turns.length, blobs: manifest.blobs.length };
+
+    let alreadyPresent = await isAlreadyPresent(store, session, orderedTurns);
+
+    // Images before rows: a committed row must never point at bytes the archive lacks.
+    // put is idempotent, so images already archived are simply skipped.
+    for (const blob of manifest.blobs) {
+      if (await blobs.has(blob.hash)) continue;
+      const { path, size } = staged.blobs.get(blob.hash)!;
+      const put = await blobs.putStream(createReadStream(path), { maxBytes: size });
+      if (put.hash !== blob.hash) throw new IntegrityError(`blob ${blob.hash} changed while being archived`, { hash: blob.hash, actual: put.hash });
+    }
+
+    if (!alreadyPresent) {
+      try {
+        await store.insertSessionGraph({
+          session,
+          turns: orderedTurns.map(turnFromManifest),
+          outputs: manifest.outputs.map(outputFromManifest),
+          refs: manifest.refs.map(refFromManifest),
+          blobs: manifest.blobs.map(blobFromManifest),
+        });
+      } catch (error) {
+        // Another import of the same bundle may have committed between our check and our
+        // write; that one's rows are the same rows, so this import is "already present".
+        if (!(await store.findSession(session.id))) throw error;
+        alreadyPresent = await isAlreadyPresent(store, session, orderedTurns);
+      }
+    }
+    return { ...result, alreadyPresent };
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Whether the store already holds this session with every turn of the bundle (it may hold
+ * more: the session went on after the export). Throws ConflictError when writing the bundle
+ * would clash with what is there; returns false when nothing of it is there yet.
+ */
+async function isAlreadyPresent(store: SessionStore, session: SessionRow, turns: readonly ManifestTurn[]): Promise<boolean> {
+  const existing = await store.findSession(session.id);
+  if (existing) {
+    // Reporting "already present" to another owner would hand them a session they cannot open.
+    if (existing.owner !== session.owner) {
+      throw new ConflictError(`session '${session.id}' already exists in this store under another owner; it cannot be imported again`, { sessionId: session.id });
+    }
+    const have = new Set((await store.listTurns(session.id)).map((t) => t.id));
+    const lacking = turns.filter((t) => !have.has(t.id)).length;
+    if (lacking > 0) {
+      throw new ConflictError(
+        `session '${session.id}' already exists in this store without ${lacking} of the bundle's turns; merging a bundle into an existing session is not supported`,
+        { sessionId: session.id, lacking },
+      );
+    }
+    return true;
+  }
+  for (const turn of turns) {
+    if (await store.findTurn(turn.id)) {
+      throw new ConflictError(`turn '${turn.id}' of the bundle already exists in another session of this store`, { turnId: turn.id });
+    }
+  }
+  return false;
+}

@@ -1,0 +1,149 @@
+import { ValidationError } from '../errors/ValidationError.js';
+import { validateRefName } from '../store/SessionStore.js';
+import type { RefRow, TurnRow } from '../store/schema.js';
+import { pixelDifference, type Fidelity } from './fidelity.js';
+import type { SessionEngine, TurnView } from './SessionEngine.js';
+
+export type ReplayMode = 'exact' | 'fresh';
+
+export interface ReplayOptions {
+  /** Last turn of the path to replay (root → it). Default HEAD. */
+  to?: string;
+  /** `exact` reuses stored outputs (no provider call); `fresh` runs every turn again with its recorded seed. */
+  mode?: ReplayMode;
+  /** Branch to create at the replayed tip. Default `replay-N`. */
+  branch?: string;
+  signal?: AbortSignal;
+}
+
+export interface ReplayStep {
+  original: string;
+  replayed: string;
+  status: TurnRow['status'];
+  /** Fresh replays: how far the new picked output is from the original one. */
+  fidelity?: Fidelity;
+}
+
+export interface ReplayReport {
+  mode: ReplayMode;
+  branch: string;
+  tip: string;
+  steps: ReplayStep[];
+  /** Provider submissions this replay made (0 for exact). */
+  providerCalls: number;
+  costMicros: number;
+}
+
+/**
+ * Replays the path root → `to` into a new branch that shares the root. Exact replays copy
+ * the stored results (the archive is the source; nothing is sent anywhere); fresh replays
+ * send each turn again with the same endpoint, params and the seed it actually used, and
+ * report how close each new image is to the old one.
+ */
+export async function replayPath(engine: SessionEngine, sessionId: string, options: ReplayOptions = {}): Promise<ReplayReport> {
+  const mode = options.mode ?? 'exact';
+  if (mode !== 'exact' && mode !== 'fresh') throw new ValidationError([{ field: 'mode', message: `'${String(mode)}' is not allowed; allowed: exact, fresh` }]);
+  const target = await engine.resolveTurn(sessionId, options.to ?? 'HEAD', 'to');
+  const path = await engine.path(target.id);
+  const unfinished = path.find((t) => t.status !== 'succeeded');
+  if (unfinished) {
+    throw new ValidationError([{ field: 'to', message: `turn '${unfinished.id}' on that path is ${unfinished.status}; only a path of succeeded turns can be replayed` }]);
+  }
+  const branch = options.branch ?? (await freeBranchName(await engine.listBranches(sessionId), 'replay'));
+  // Checked before the first turn is copied: the branch is made last, and a refusal then would leave the copies behind.
+  validateRefName(branch);
+  if (await engine.store.findRef(sessionId, branch)) throw new ValidationError([{ field: 'branch', message: `'${branch}' already exists` }]);
+
+  const steps: ReplayStep[] = [];
+  let parent: TurnRow = path[0]!;
+  let providerCalls = 0;
+  let costMicros = 0;
+  for (const original of path.slice(1)) {
+    const next = mode === 'exact' ? await copyTurn(engine, original, parent) : await rerunTurn(engine, original, parent, options.signal);
+    if (mode === 'fresh') providerCalls++;
+    costMicros += next.costMicros;
+    const step: ReplayStep = { original: original.id, replayed: next.id, status: next.status };
+    if (mode === 'fresh' && next.status === 'succeeded') step.fidelity = await compareSelected(engine, original, next);
+    steps.push(step);
+    if (next.status !== 'succeeded') break;
+    parent = next;
+  }
+  await engine.store.createRef(sessionId, branch, parent.id);
+  await engine.store.setHead(sessionId, parent.id, [], branch);
+  engine.events.emit({ type: 'head.moved', sessionId, turnId: parent.id });
+  return { mode, branch, tip: parent.id, steps, providerCalls, costMicros };
+}
+
+/** A new turn holding the same outputs (same blobs), cost 0. */
+async function copyTurn(engine: SessionEngine, original: TurnView, parent: TurnRow): Promise<TurnView> {
+  const { store } = engine;
+  const turn = await store.appendTurn(
+    {
+      sessionId: original.sessionId,
+      parentId: parent.id,
+      kind: original.kind,
+      endpointId: original.endpointId,
+      provider: original.provider,
+      prompt: original.prompt,
+      params: original.params,
+      seedRequested: original.seedRequested,
+      inputBlob: original.inputBlob,
+      originTurnId: original.id,
+      originKind: 'replay-exact',
+    },
+    {
+      complete: {
+        outputs: original.outputs.map(({ turnId: _t, ...o }) => o),
+        patch: { seedUsed: original.seedUsed, timings: original.timings, costMicros: 0, finishedAt: new Date(), selectedOutput: original.selectedOutput },
+      },
+    },
+  );
+  return engine.turnView(turn.id);
+}
+
+/** Sends the turn again with its recorded used seed, chained from `parent`. */
+export async function rerunTurn(
+  engine: SessionEngine,
+  original: TurnRow,
+  parent: TurnRow,
+  signal: AbortSignal | undefined,
+  change: { prompt?: string; params?: Record<string, unknown>; originKind?: 'replay-fresh' | 'whatif'; memo?: 'auto' | 'never' } = {},
+): Promise<TurnView> {
+  const endpoint = engine.endpoints.get(original.endpointId ?? engine.defaultEndpoint);
+  const { image_url: _img, prompt: _p, ...recorded } = original.params;
+  const seed = original.seedUsed ?? original.seedRequested;
+  const params = { ...recorded, ...(seed === null ? {} : { seed }), ...change.params };
+  const prompt = change.prompt ?? original.prompt ?? '';
+  const validated = engine.validateRequest(endpoint, prompt, params);
+  const turn = await engine.createTurn({
+    sessionId: original.sessionId,
+    parent,
+    kind: original.kind,
+    endpoint,
+    prompt: validated.prompt as string,
+    params: validated,
+    candidate: undefined,
+    memo: change.memo ?? 'never',
+    originTurnId: original.id,
+    originKind: change.originKind ?? 'replay-fresh',
+    moveHead: false,
+  });
+  const done = await engine.finish(turn, signal);
+  if (done.status === 'succeeded' && original.selectedOutput !== 0 && original.selectedOutput < done.outputs.length) {
+    return engine.pick(done.id, original.selectedOutput);
+  }
+  return done;
+}
+
+async function compareSelected(engine: SessionEngine, original: TurnView, replayed: TurnView): Promise<Fidelity | undefined> {
+  const a = original.outputs[original.selectedOutput];
+  const b = replayed.outputs[replayed.selectedOutput];
+  if (!a || !b) return undefined;
+  return pixelDifference(await engine.blobs.get(a.blobHash), await engine.blobs.get(b.blobHash));
+}
+
+export async function freeBranchName(existing: readonly RefRow[], base: string): Promise<string> {
+  const names = new Set(existing.map((r) => r.name));
+  if (!names.has(base) && base !== 'replay') return base;
+  for (let i = 1; ; i++) if (!names.has(`${base}-${i}`)) return `${base}-${i}`;
+}

@@ -1,0 +1,16 @@
+/**
+ * kontext-sessions: multi-turn image editing sessions on FLUX.1 Kontext.
+ * Start with `openEngine()` (store + archive + providers) or build a `SessionEngine` yourself.
+ */
+export * from './errors/index.js';
+export * from './kontext/index.js';
+export * from './engine/index.js';
+export { openEngine, type OpenEngineOptions, type OpenedEngine, type ProviderChoice } from './engine/openEngine.js';
+export { SessionStore, canonicalJson, type NewSession, type NewTurn, type OpenStoreOptions } from './store/SessionStore.js';
+export type { SessionRow, TurnRow, OutputRow, BlobRow, RefRow, TurnKind, TurnStatus } from './store/schema.js';
+export { FileBlobStore, MemoryBlobStore, type BlobStore } from './blobs/index.js';
+export type { Provider, ProgressEvent, SubmittedJob, ImageSource } from './providers/Provider.js';
+export { createFalProvider } from './providers/fal/index.js';
+export { createLocalProvider } from './providers/local/index.js';
+export { logGraph, describeTurn, formatMicros } from './format/logGraph.js';
+export { exportSession, importBundle } from './engine/bundle/index.js';
