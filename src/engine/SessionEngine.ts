@@ -411,7 +411,9 @@ export class SessionEngine {
    * have gone out without an answer.
    */
   async resume(options: { sessionId?: string; signal?: AbortSignal } = {}): Promise<TurnView[]> {
-    const turns = await this.store.inFlightTurns(options.sessionId);
+    // A turn of a provider this process lacks (fal without FAL_KEY) is left for one that has it:
+    // running it here could only fail it, and lose a result that may already be paid for.
+    const turns = (await this.store.inFlightTurns(options.sessionId)).filter((t) => t.provider === null || this.providers.has(t.provider));
     const results = await Promise.all(
       turns.map(async (t) => {
         const ran = await this.runner.run(t.id, { signal: options.signal, onlyIfClaimable: true });

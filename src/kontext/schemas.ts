@@ -22,24 +22,51 @@ export const SafetyTolerance = z.enum(SAFETY_TOLERANCES);
 const prompt = z.string().trim().min(1).max(MAX_PROMPT_LENGTH).describe('The edit instruction, or for text-to-image the picture to make.');
 const seed = z.number().int().min(0).max(MAX_SEED).describe('Same seed, prompt and image give the same result.');
 
-/** Everything but the prompt and image: what a session's defaults and a turn's overrides may set. */
+/** Each param once, without its default: the full schema adds defaults, overrides add none. */
+const paramFields = {
+  seed,
+  guidance_scale: z.number().min(1).max(20).describe('How closely to follow the prompt (CFG scale), 1 to 20.'),
+  sync_mode: z.boolean().describe('Return media as data URIs instead of URLs.'),
+  num_images: z.number().int().min(1).max(4).describe('Number of candidates, 1 to 4.'),
+  output_format: OutputFormat,
+  safety_tolerance: SafetyTolerance.describe('1 (strictest) to 6 (most permissive), as a string.'),
+  enhance_prompt: z.boolean(),
+  aspect_ratio: AspectRatio,
+};
+
+/** Everything but the prompt and image, with fal's defaults. */
 export const KontextParams = z
   .object({
-    seed: seed.optional(),
-    guidance_scale: z.number().min(1).max(20).default(3.5).describe('How closely to follow the prompt (CFG scale), 1 to 20.'),
-    sync_mode: z.boolean().default(false).describe('Return media as data URIs instead of URLs.'),
-    num_images: z.number().int().min(1).max(4).default(1).describe('Number of candidates, 1 to 4.'),
-    output_format: OutputFormat.default('jpeg'),
-    safety_tolerance: SafetyTolerance.default('2').describe('1 (strictest) to 6 (most permissive), as a string.'),
-    enhance_prompt: z.boolean().default(false),
-    aspect_ratio: AspectRatio.optional(),
+    seed: paramFields.seed.optional(),
+    guidance_scale: paramFields.guidance_scale.default(3.5),
+    sync_mode: paramFields.sync_mode.default(false),
+    num_images: paramFields.num_images.default(1),
+    output_format: paramFields.output_format.default('jpeg'),
+    safety_tolerance: paramFields.safety_tolerance.default('2'),
+    enhance_prompt: paramFields.enhance_prompt.default(false),
+    aspect_ratio: paramFields.aspect_ratio.optional(),
   })
   .strict();
 export type KontextParams = z.output<typeof KontextParams>;
 export type KontextParamsInput = z.input<typeof KontextParams>;
 
-/** Partial params (no defaults applied): what a turn overrides on top of the session's defaults. */
-export const KontextParamsOverrides = KontextParams.partial().strict();
+/**
+ * Partial params with NO defaults applied: what a session's defaults and a turn's overrides
+ * set. (`KontextParams.partial()` would still fill in every default, silently replacing a
+ * session's guidance_scale with 3.5 on every edit.)
+ */
+export const KontextParamsOverrides = z
+  .object({
+    seed: paramFields.seed.optional(),
+    guidance_scale: paramFields.guidance_scale.optional(),
+    sync_mode: paramFields.sync_mode.optional(),
+    num_images: paramFields.num_images.optional(),
+    output_format: paramFields.output_format.optional(),
+    safety_tolerance: paramFields.safety_tolerance.optional(),
+    enhance_prompt: paramFields.enhance_prompt.optional(),
+    aspect_ratio: paramFields.aspect_ratio.optional(),
+  })
+  .strict();
 export type KontextParamsOverrides = z.input<typeof KontextParamsOverrides>;
 
 export const KontextEditInput = KontextParams.extend({

@@ -588,10 +588,14 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+const columnCache = new WeakMap<SQLiteTable, [string, SQLiteColumn][]>();
+
 /** Maps a raw row (SQL column names) to the table's typed shape, using drizzle's own decoders. */
 function mapRow<T>(table: SQLiteTable, raw: Record<string, unknown>): T {
+  let columns = columnCache.get(table);
+  if (!columns) columnCache.set(table, (columns = Object.entries(getTableColumns(table)) as [string, SQLiteColumn][]));
   const out: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table)) as [string, SQLiteColumn][]) {
+  for (const [key, column] of columns) {
     const value = raw[column.name];
     out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }

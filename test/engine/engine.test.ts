@@ -83,6 +83,19 @@ describe('chaining', () => {
   });
 });
 
+describe('session defaults', () => {
+  it('every turn inherits the session params unless it overrides them', async () => {
+    const { engine, provider } = makeEngine();
+    const session = await engine.startSession({ image: await testImage(), params: { guidance_scale: 5, output_format: 'png' } });
+    const inherited = await engine.edit(session.id, 'make it red', { seed: 1 });
+    const overridden = await engine.edit(session.id, 'make it blue', { seed: 2, guidance_scale: 7 });
+    expect(inherited.params).toMatchObject({ guidance_scale: 5, output_format: 'png', seed: 1 });
+    expect(overridden.params).toMatchObject({ guidance_scale: 7, output_format: 'png', seed: 2 });
+    expect(provider.submissions.map((s) => s.input.guidance_scale)).toEqual([5, 7]);
+    expect(inherited.outputs[0]!.contentType).toBe('image/png');
+  });
+});
+
 describe('branching and navigation', () => {
   it('an edit from a middle turn leaves the old branch intact', async () => {
     const { engine, store } = makeEngine();

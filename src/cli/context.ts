@@ -1,0 +1,174 @@
+import { dirname, join } from 'node:path';
+import { FileBlobStore } from '../blobs/FileBlobStore.js';
+import type { OpenedEngine } from '../engine/openEngine.js';
+import { resolveTurnRef } from '../engine/resolveTurnRef.js';
+import type { SessionEngine, TurnView } from '../engine/SessionEngine.js';
+import { NotFoundError } from '../errors/NotFoundError.js';
+import { ValidationError } from '../errors/ValidationError.js';
+import { SessionStore } from '../store/SessionStore.js';
+import type { SessionRow, TurnRow } from '../store/schema.js';
+import { CurrentSession } from './currentSession.js';
+import type { GlobalOptions } from './globals.js';
+import type { Output } from './output.js';
+import { Progress } from './progress.js';
+import { UsageError } from './UsageError.js';
+import { short } from './views.js';
+
+/** What resuming the database's unfinished turns did. */
+export interface ResumeReport {
+  /** Turns this process carried to their end, as they ended. */
+  resumed: TurnView[];
+  /** Turns another live process is running (its lease is held): left to it. */
+  busy: string[];
+  /** Turns whose provider is not configured here (e.g. fal without FAL_KEY): left in flight, untouched. */
+  unavailable: { turnId: string; provider: string }[];
+}
+
+/**
+ * What one command works with: the database named by `--db` and the archive beside it
+ * (opened at once: reading is cheap), the engine (opened on first use: it loads sharp, undici
+ * and tar, which `log` or `show` do not need), the session the command acts on, and the
+ * progress reporter listening to the engine's events.
+ */
+export class CliContext {
+  readonly store: SessionStore;
+  readonly blobs: FileBlobStore;
+  readonly current: CurrentSession;
+  readonly progress: Progress;
+  private opened: Promise<OpenedEngine> | undefined;
+  private noticeSaid = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    readonly globals: GlobalOptions,
+    readonly output: Output,
+    private readonly env: Readonly<Record<string, string | undefined>> = process.env,
+  ) {
+    this.store = SessionStore.open(globals.db);
+    this.blobs = new FileBlobStore(join(dirname(globals.db), 'blobs'));
+    this.current = new CurrentSession(globals.db);
+    this.progress = new Progress({
+      output,
+      tty: process.stderr.isTTY === true,
+      enabled: !globals.quiet,
+      columns: () => process.stderr.columns,
+    });
+  }
+
+  /**
+   * The engine over the same database and archive, with the provider `--provider`/`FAL_KEY`
+   * choose; the fal provider reads FAL_KEY and the FAL_*_URL overrides from the env itself.
+   */
+  engine(): Promise<SessionEngine> {
+    this.opened ??= import('../engine/openEngine.js').then(({ openEngine }) => {
+      const opened = openEngine({ dataDir: dirname(this.globals.db), dbFile: this.globals.db, provider: this.globals.provider, env: this.env });
+      this.unsubscribe = opened.engine.events.subscribe((event) => this.progress.handle(event));
+      return opened;
+    });
+    return this.opened.then((o) => o.engine);
+  }
+
+  /** Says which provider runs turns (and that local images are simulated), once per process, on stderr. */
+  private async sayNotice(): Promise<void> {
+    if (this.noticeSaid || !this.opened) return;
+    const { notice } = await this.opened;
+    this.noticeSaid = true;
+    this.output.note(notice);
+  }
+
+  /** Opens the engine and says which provider it runs turns on: for commands that may call one. */
+  async providerEngine(): Promise<SessionEngine> {
+    const engine = await this.engine();
+    await this.sayNotice();
+    return engine;
+  }
+
+  /** The session to act on: `--session` (an id or unique prefix), else the one `kontext use` remembered. */
+  async session(): Promise<SessionRow> {
+    if (this.globals.session !== undefined) return this.findSession(this.globals.session, '--session');
+    const remembered = this.current.get();
+    if (remembered === undefined) {
+      throw new UsageError("no session selected: start one with 'kontext new <image>', choose one with 'kontext use <session>' (see 'kontext sessions'), or pass --session <id>");
+    }
+    const session = await this.store.findSession(remembered);
+    if (!session) {
+      throw new UsageError(`the current session '${remembered}' is not in ${this.globals.db}; choose another with 'kontext use <session>' (see 'kontext sessions')`);
+    }
+    return session;
+  }
+
+  async sessionId(): Promise<string> {
+    return (await this.session()).id;
+  }
+
+  /** A session by full id or unique prefix. */
+  async findSession(ref: string, field = 'session'): Promise<SessionRow> {
+    const exact = await this.store.findSession(ref);
+    if (exact) return exact;
+    const matches = ref === '' ? [] : (await this.store.listSessions()).filter((s) => s.id.startsWith(ref));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      throw new ValidationError([{ field, message: `'${ref}' is ambiguous; it matches sessions ${matches.map((s) => s.id).join(', ')}` }]);
+    }
+    throw new NotFoundError('session', ref, `no session '${ref}' in ${this.globals.db} (see 'kontext sessions')`);
+  }
+
+  /** A turn of the session as the user named it: id, unique prefix, branch, HEAD, HEAD~N (the engine's rules). */
+  async resolveTurn(session: SessionRow, ref: string): Promise<TurnRow> {
+    return resolveTurnRef(this.store, session, ref);
+  }
+
+  async turnView(turnId: string): Promise<TurnView> {
+    const turn = await this.store.getTurn(turnId);
+    return { ...turn, outputs: await this.store.outputsOf(turnId) };
+  }
+
+  /**
+   * Completes every unfinished turn of the database that no live process holds, by its
+   * request id when it was submitted (never submitting twice), so a killed `kontext edit`
+   * loses nothing. Like `engine.resume()`, except that turns whose provider is not configured
+   * in this process are left alone: running them here would end them as failed and lose a
+   * result that may already be paid for. Opens the engine only when something is in flight.
+   */
+  async resumeInFlight(): Promise<ResumeReport> {
+    const report: ResumeReport = { resumed: [], busy: [], unavailable: [] };
+    const inFlight = await this.store.inFlightTurns();
+    if (inFlight.length === 0) return report;
+    const engine = await this.engine();
+    const configured = new Set(engine.providerNames);
+    const runnable = inFlight.filter((t) => {
+      if (t.provider === null || configured.has(t.provider)) return true;
+      report.unavailable.push({ turnId: t.id, provider: t.provider });
+      return false;
+    });
+    if (runnable.length > 0) await this.sayNotice();
+    await Promise.all(
+      runnable.map(async (t) => {
+        this.progress.resuming(t.id, t.status);
+        const ran = await engine.runner.run(t.id, { onlyIfClaimable: true });
+        if (ran) report.resumed.push(await engine.turnView(t.id));
+        else report.busy.push(t.id);
+      }),
+    );
+    this.progress.stop();
+    return report;
+  }
+
+  /** Tells on stderr what an automatic resume did (the `resume` command prints it as its result instead). */
+  reportResume(report: ResumeReport): void {
+    for (const t of report.resumed) {
+      this.output.note(`resumed turn ${short(t.id)} of session ${short(t.sessionId)}: ${t.status}${t.errorCode ? ` (${t.errorCode}: ${t.errorMessage})` : ''}`);
+    }
+    for (const u of report.unavailable) {
+      const hint = u.provider === 'fal' ? 'set FAL_KEY to resume it' : `provider '${u.provider}' is not configured`;
+      this.output.note(`turn ${short(u.turnId)} is still in flight on ${u.provider}; ${hint}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.progress.stop();
+    this.unsubscribe?.();
+    if (this.opened) await (await this.opened.catch(() => undefined))?.close();
+    this.store.close();
+  }
+}

@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import 'zod-openapi';
+import { KontextEditInput, KontextParamsOverrides as LibraryParamsOverrides } from '../kontext/schemas.js';
+
+/**
+ * The HTTP contract. Request schemas wrap the library's own (`KontextParamsOverrides`, the
+ * prompt rule), so a body is refused for exactly the reasons `engine.edit` would refuse it,
+ * and the OpenAPI document is generated from these same objects.
+ */
+
+// ---------------------------------------------------------------- building blocks
+
+/** Session and turn ids are nanoids; anything else cannot name one (checked before any lookup). */
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).meta({ description: 'A session or turn id.', example: 'V1StGXR8_Z5j' });
+/** What `engine.resolveTurn` accepts: an id, a unique prefix (≥ 4), a branch name, `HEAD`, with an optional `~N`. */
+export const TurnRef = z
+  .string()
+  // Ids are nanoids, which may begin with `-` or `_`; only `.` (so `..`) and `/` may not come first.
+  .regex(/^[A-Za-z0-9@_-][A-Za-z0-9._\/-]{0,127}(~\d{1,4})?$/)
+  .meta({ description: 'A turn: its id, a unique id prefix (at least 4 characters), a branch name or HEAD, optionally followed by ~N (N parents up).', example: 'HEAD~1' });
+export const BranchName = z.string().min(1).max(100).meta({ description: "A branch name: letters, digits, '.', '_', '-', '/'.", example: 'winter' });
+export const Hash = z.string().regex(/^[0-9a-f]{64}$/).meta({ description: 'sha256 of the image bytes, lower-case hex.' });
+export const EndpointId = z.string().min(1).max(200).meta({ description: 'Endpoint id, e.g. fal-ai/flux-pro/kontext or local/kontext-sim.' });
+export const Prompt = KontextEditInput.shape.prompt;
+export const Micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({ description: 'Micro-dollars ($1 = 1 000 000).' });
+export const KontextParamsOverrides = LibraryParamsOverrides.meta({ id: 'KontextParams', description: 'Request parameters; any left out come from the session defaults.' });
+const Title = z.string().max(200);
+
+// ---------------------------------------------------------------- path and query
+
+export const SessionPath = z.object({ sessionId: Id });
+export const TurnPath = z.object({ sessionId: Id, turn: TurnRef });
+export const BranchPath = z.object({ sessionId: Id, name: BranchName });
+export const ImagePath = z.object({ hash: Hash });
+
+export const NoQuery = z.object({}).strict();
+export const EditQuery = z
+  .object({ wait: z.enum(['true', 'false']).optional().meta({ description: 'true: answer when the turn has finished (200) instead of at once (202).' }) })
+  .strict();
+export const EventsQuery = z
+  .object({
+    after: z.string().max(80).optional().meta({ description: 'Replay events after this id (what Last-Event-ID carries); the header wins when both are given.' }),
+    turn: TurnRef.optional().meta({ description: 'Only events of this turn.' }),
+  })
+  .strict();
+/** Metadata of a raw-body upload (`Content-Type: image/*`), as query parameters. `params` is JSON text. */
+export const UploadQuery = z
+  .object({
+    title: Title.optional(),
+    endpoint: EndpointId.optional(),
+    params: z.string().max(10_000).optional().meta({ description: 'Session default params as JSON text.' }),
+    budgetMicros: z.string().regex(/^\d{1,15}$/).optional(),
+  })
+  .strict();
+
+// ---------------------------------------------------------------- bodies
+
+const SessionSettingsShape = {
+  title: Title.optional(),
+  endpoint: EndpointId.optional().meta({ description: 'Edit endpoint every turn uses unless it overrides it.' }),
+  params: KontextParamsOverrides.optional(),
+  budgetMicros: Micros.nullable().optional().meta({ description: 'Spending cap; a turn that would pass it is refused before it is sent.' }),
+};
+
+/** Settings of a new session given next to an uploaded image (multipart fields or query). */
+export const SessionSettings = z.object(SessionSettingsShape).strict();
+
+export const CreateSessionBody = z
+  .object({
+    image_url: z.string().min(1).max(8192).optional().meta({ description: 'http(s) URL of the picture to start from, downloaded through the SSRF guard.' }),
+    prompt: Prompt.optional().meta({ description: 'Or: make the first picture from this prompt (text-to-image).' }),
+    ...SessionSettingsShape,
+  })
+  .strict()
+  .refine((b) => (b.image_url === undefined) !== (b.prompt === undefined), { message: 'give exactly one of image_url or prompt (or upload the image)', path: ['image_url'] })
+  .meta({ id: 'CreateSession' });
+
+export const UploadSessionForm = z
+  .object({
+    image: z.string().meta({ format: 'binary', description: 'The image file.' }),
+    title: Title.optional(),
+    endpoint: EndpointId.optional(),
+    params: z.string().optional().meta({ description: 'Session default params as JSON text.' }),
+    budgetMicros: z.string().optional(),
+  })
+  .meta({ id: 'UploadSession' });
+
+export const UpdateSessionBody = z.object(SessionSettingsShape).strict().meta({ id: 'UpdateSession' });
+
+export const EditBody = z
+  .object({
+    prompt: Prompt,
+    params: KontextParamsOverrides.optional(),
+    from: TurnRef.optional().meta({ description: 'Turn to continue from. Default HEAD; a turn that is not a leaf starts a new branch.' }),
+    candidate: z.number().int().min(0).max(3).optional().meta({ description: "Which output of that turn to continue from. Default its picked one." }),
+    endpoint: EndpointId.optional(),
+    memo: z.enum(['auto', 'always', 'never']).optional().meta({ description: 'Reuse an identical earlier result: auto (only with a fixed seed), always, never.' }),
+  })
+  .strict()
+  .meta({ id: 'Edit' });
+
+export const PickBody = z.object({ index: z.number().int().min(0).max(3) }).strict().meta({ id: 'Pick' });
+export const CheckoutBody = z.object({ ref: TurnRef }).strict().meta({ id: 'Checkout' });
+export const CreateBranchBody = z.object({ name: BranchName, at: TurnRef.optional().meta({ description: 'Default HEAD.' }) }).strict().meta({ id: 'CreateBranch' });
+export const RenameBranchBody = z.object({ name: BranchName }).strict().meta({ id: 'RenameBranch' });
+export const EmptyBody = z.object({}).strict();
+
+export const ReplayBody = z
+  .object({
+    to: TurnRef.optional().meta({ description: 'Last turn of the path root → to. Default HEAD.' }),
+    mode: z.enum(['exact', 'fresh']).optional().meta({ description: 'exact: copy the archived results (no provider call); fresh: run again with the recorded seeds.' }),
+    branch: BranchName.optional(),
+  })
+  .strict()
+  .meta({ id: 'Replay' });
+
+export const WhatIfBody = z
+  .object({
+    turn: TurnRef,
+    prompt: Prompt.optional(),
+    params: KontextParamsOverrides.optional(),
+    dryRun: z.boolean().optional().meta({ description: 'Plan and price only; write nothing.' }),
+  })
+  .strict()
+  .refine((b) => b.prompt !== undefined || b.params !== undefined, { message: 'give a new prompt or params', path: ['prompt'] })
+  .meta({ id: 'WhatIf' });
+
+// ---------------------------------------------------------------- responses (documentation and tests)
+
+const Timestamp = z.string().meta({ description: 'ISO 8601 time.' });
+
+export const OutputJson = z
+  .object({ index: z.number().int(), hash: Hash, url: z.string(), width: z.number().int().nullable(), height: z.number().int().nullable(), contentType: z.string(), nsfw: z.boolean() })
+  .meta({ id: 'Output' });
+
+export const TurnStatus = z.enum(['pending', 'submitted', 'running', 'succeeded', 'failed', 'cancelled']);
+
+export const TurnJson = z
+  .object({
+    id: Id,
+    sessionId: Id,
+    parentId: Id.nullable(),
+    depth: z.number().int(),
+    kind: z.enum(['source', 'text', 'edit']),
+    status: TurnStatus,
+    prompt: z.string().nullable(),
+    endpointId: z.string().nullable(),
+    provider: z.string().nullable(),
+    params: z.record(z.string(), z.unknown()),
+    seedRequested: z.number().int().nullable(),
+    seedUsed: z.number().int().nullable(),
+    requestId: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    timings: z.record(z.string(), z.number()).nullable(),
+    costMicros: z.number().int(),
+    selectedOutput: z.number().int(),
+    inputBlob: Hash.nullable(),
+    originTurnId: z.string().nullable(),
+    originKind: z.string().nullable(),
+    createdAt: Timestamp,
+    startedAt: Timestamp.nullable(),
+    finishedAt: Timestamp.nullable(),
+    outputs: z.array(OutputJson),
+  })
+  .meta({ id: 'Turn' });
+
+export const SessionJson = z
+  .object({
+    id: Id,
+    title: z.string(),
+    owner: z.string().nullable(),
+    headTurnId: Id.nullable(),
+    headRef: z.string().nullable(),
+    redoStack: z.array(Id),
+    defaultEndpoint: z.string(),
+    defaultParams: z.record(z.string(), z.unknown()),
+    budgetMicros: z.number().int().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Session' });
+
+export const BranchJson = z.object({ name: z.string(), turnId: Id, createdAt: Timestamp }).meta({ id: 'Branch' });
+export const TreeJson = z.object({ session: SessionJson, turns: z.array(TurnJson), branches: z.array(BranchJson) }).meta({ id: 'Tree' });
+export const SessionListJson = z.object({ sessions: z.array(SessionJson) });
+export const BranchListJson = z.object({ branches: z.array(BranchJson) });
+export const HeadJson = z.object({ session: SessionJson, head: TurnJson.nullable() }).meta({ id: 'Head' });
+export const CostJson = z
+  .object({ totalMicros: z.number().int(), budgetMicros: z.number().int().nullable(), byBranch: z.record(z.string(), z.number().int()), byTurn: z.record(z.string(), z.number().int()) })
+  .meta({ id: 'Cost' });
+export const ReplayJson = z
+  .object({
+    mode: z.enum(['exact', 'fresh']),
+    branch: z.string(),
+    tip: Id,
+    steps: z.array(z.object({ original: Id, replayed: Id, status: TurnStatus, fidelity: z.record(z.string(), z.unknown()).optional() })),
+    providerCalls: z.number().int(),
+    costMicros: z.number().int(),
+  })
+  .meta({ id: 'ReplayReport' });
+export const WhatIfJson = z
+  .object({
+    dryRun: z.boolean(),
+    plan: z.array(z.object({ original: Id, parent: Id, prompt: z.string(), endpointId: z.string(), estimatedCostMicros: z.number().int() })),
+    estimatedCostMicros: z.number().int(),
+    mapping: z.record(z.string(), Id),
+    branches: z.record(z.string(), z.string()),
+    failed: z.array(Id),
+  })
+  .meta({ id: 'WhatIfResult' });
+export const ImportJson = z
+  .object({ sessionId: Id, turns: z.number().int(), blobs: z.number().int(), alreadyPresent: z.boolean() })
+  .meta({ id: 'ImportResult' });
+export const EventJson = z
+  .object({
+    id: z.number().int(),
+    type: z.enum(['turn.created', 'turn.queued', 'turn.submitted', 'turn.running', 'turn.succeeded', 'turn.failed', 'turn.cancelled', 'head.moved']),
+    sessionId: Id,
+    turnId: Id.nullable(),
+    at: z.number().int(),
+    status: TurnStatus.optional(),
+    position: z.number().int().optional(),
+    local: z.boolean().optional(),
+    logs: z.array(z.object({ message: z.string(), level: z.string().optional(), timestamp: z.string().optional() })).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    prompt: z.string().nullable().optional(),
+    parentId: Id.nullable().optional(),
+  })
+  .meta({ id: 'Event', description: "One server-sent event's data; the SSE `event:` field is its type and `id:` resumes after it." });
+export const ErrorJson = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) })
+  .meta({ id: 'Error' });

@@ -1,0 +1,131 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { SessionEngine } from '../engine/SessionEngine.js';
+import { ValidationError } from '../errors/ValidationError.js';
+import { createServer, type CreateServerOptions, type KontextServer } from './createServer.js';
+import { isLoopbackHostname } from './loopbackGuard.js';
+import { parseTokens, TokenTable } from './tokens.js';
+
+/** Options of {@link serve}: where to listen, plus everything {@link createServer} takes. */
+export interface ServeOptions extends CreateServerOptions {
+  /** The engine to serve (e.g. `openEngine(...).engine`). */
+  engine: SessionEngine;
+  /** Port; 0 picks a free one (see `RunningServer.port`). Default 8787. */
+  port?: number;
+  /**
+   * Interface to listen on. Default `127.0.0.1`. Anything but a loopback address needs tokens
+   * (`tokens` or `KONTEXT_TOKENS`): without them `serve` refuses to start.
+   */
+  host?: string;
+  /** How long shutdown waits for running turns and open requests before leaving them. Default 10 000 ms. */
+  shutdownGraceMs?: number;
+  /** Resume turns an earlier process left in flight, by their request ids, once listening. Default true. */
+  resume?: boolean;
+  /** Called last on shutdown. Default `engine.close()`; pass `opened.close` from openEngine to close the database too. */
+  closeEngine?: () => Promise<void>;
+  /** Shut down gracefully on SIGINT/SIGTERM (a second signal exits at once). Default false; the CLI sets it. */
+  handleSignals?: boolean;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8787`. */
+  url: string;
+  host: string;
+  port: number;
+  server: KontextServer;
+  /**
+   * Graceful shutdown: stop accepting connections, end event streams (clients resume with
+   * Last-Event-ID elsewhere), wait up to the grace for running turns and requests, then close
+   * the engine. Turns still running are left as they are in the store — submitted ones with
+   * their request id — and resume on the next start; nothing is cancelled or half-written.
+   * Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * Listens with @hono/node-server. This is what `kontext serve [--port] [--host]` calls.
+ *
+ * @example
+ * const opened = openEngine({ dataDir: '.kontext' });
+ * const running = await serve({ engine: opened.engine, closeEngine: opened.close, port: 8787, handleSignals: true });
+ * console.error(`listening on ${running.url}`);
+ */
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ValidationError([{ field: 'port', message: `${port} is not a port; allowed: 0 to 65535` }]);
+  const tokens = options.tokens instanceof TokenTable ? options.tokens : parseTokens(options.tokens ?? (options.env ?? process.env).KONTEXT_TOKENS);
+  if (!tokens && !isLoopbackHostname(host)) {
+    throw new ValidationError([
+      {
+        field: 'host',
+        message: `refusing to listen on ${host} without tokens: anyone who can reach it could read every session and spend your credit. Set KONTEXT_TOKENS="owner:token,…" (tokens of 16+ characters), or listen on 127.0.0.1`,
+      },
+    ]);
+  }
+  const log = options.log ?? ((line: string) => console.error(`kontext serve: ${line}`));
+  const kontext = createServer(options.engine, { ...options, tokens, log });
+  const http = createAdaptorServer({ fetch: kontext.app.fetch, hostname: host, port }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      http.off('listening', onListening);
+      reject(error.code === 'EADDRINUSE' ? new ValidationError([{ field: 'port', message: `${host}:${port} is already in use; choose another --port` }]) : error);
+    };
+    const onListening = () => {
+      http.off('error', onError);
+      resolve();
+    };
+    http.once('error', onError);
+    http.once('listening', onListening);
+    http.listen(port, host);
+  });
+  const address = http.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  http.on('error', (error) => log(`http server: ${error.message}`));
+
+  if (options.resume ?? true) kontext.runInBackground('resuming turns left in flight', () => options.engine.resume());
+
+  const grace = options.shutdownGraceMs ?? 10_000;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      kontext.beginShutdown();
+      if (!(await kontext.settleTurns(grace))) log('turns still running at shutdown are left in flight; they resume on the next start');
+      http.closeIdleConnections();
+      const timer = setTimeout(() => http.closeAllConnections(), grace);
+      timer.unref();
+      await stopped;
+      clearTimeout(timer);
+      removeSignals();
+      await (options.closeEngine ?? (() => options.engine.close()))();
+    })());
+
+  let removeSignals = () => {};
+  if (options.handleSignals) {
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) process.exit(130);
+      signalled = true;
+      log(`${signal}: shutting down (again to force)`);
+      close().catch((error: unknown) => {
+        log(`shutdown failed: ${(error as Error).message}`);
+        process.exitCode = 1;
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    removeSignals = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  }
+
+  return { url, host: address.address, port: address.port, server: kontext, close };
+}
