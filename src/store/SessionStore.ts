@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
-import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { nanoid } from 'nanoid';
 import { ConflictError } from '../errors/ConflictError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
@@ -368,15 +368,20 @@ export class SessionStore {
 
   /** The path root → `turnId`, in order, with one recursive query. */
   async path(turnId: string): Promise<TurnRow[]> {
-    const rows = this.db.all<Record<string, unknown>>(sql`
-      with recursive up(id, parent_id) as (
-        select id, parent_id from turns where id = ${turnId}
-        union all
-        select t.id, t.parent_id from turns t join up on t.id = up.parent_id
-      )
-      select turns.* from turns join up on up.id = turns.id order by turns.depth asc`);
+    // The walk collects ids only (cheap), then joins the rows; it comes out leaf first, and
+    // reversing in JS is cheaper than an ORDER BY's temporary B-tree.
+    const rows = this.turnRows(
+      `with recursive up(id, parent_id, step) as (
+         select id, parent_id, 0 from turns where id = ?
+         union all
+         select t.id, t.parent_id, up.step + 1 from turns t join up on t.id = up.parent_id
+       )
+       select turns.*, up.step as step from up cross join turns on turns.id = up.id`,
+      [turnId],
+    );
     if (rows.length === 0) throw new NotFoundError('turn', turnId);
-    return rows.map((raw) => mapRow<TurnRow>(turns, raw));
+    if (rows.some((r, i) => r.step !== i)) rows.sort((a, b) => a.step - b.step);
+    return rows.reverse().map((r) => r.turn);
   }
 
   async children(turnId: string): Promise<TurnRow[]> {
@@ -385,15 +390,39 @@ export class SessionStore {
 
   /** `turnId` and all its descendants, parents before children. */
   async subtree(turnId: string): Promise<TurnRow[]> {
-    const rows = this.db.all<Record<string, unknown>>(sql`
-      with recursive down(id) as (
-        select id from turns where id = ${turnId}
-        union all
-        select t.id from turns t join down on t.parent_id = down.id
-      )
-      select turns.* from turns join down on down.id = turns.id order by turns.depth asc, turns.created_at asc, turns.id asc`);
+    const rows = this.turnRows(
+      `with recursive down(id) as (
+         select id from turns where id = ?
+         union all
+         select t.id from turns t join down on t.parent_id = down.id
+       )
+       select turns.*, 0 as step from turns join down on down.id = turns.id order by turns.depth asc, turns.created_at asc, turns.id asc`,
+      [turnId],
+    );
     if (rows.length === 0) throw new NotFoundError('turn', turnId);
-    return rows.map((raw) => mapRow<TurnRow>(turns, raw));
+    return rows.map((r) => r.turn);
+  }
+
+  /**
+   * Runs a query returning `turns.*` plus a `step` column, reading rows as arrays: building
+   * objects with ~30 keys per row is what made a 10,000-turn path slow, not SQLite.
+   */
+  private turnRows(query: string, params: unknown[]): { turn: TurnRow; step: number }[] {
+    const stmt = this.db.$client.prepare(query).raw(true);
+    const names = stmt.columns().map((c) => c.name);
+    const byName = new Map(turnColumns().map(([key, column]) => [column.name, { key, column }] as const));
+    const mapping = names.map((name) => byName.get(name));
+    const stepAt = names.indexOf('step');
+    return (stmt.all(...params) as unknown[][]).map((values) => {
+      const turn: Record<string, unknown> = {};
+      for (let i = 0; i < mapping.length; i++) {
+        const m = mapping[i];
+        if (!m) continue;
+        const value = values[i];
+        turn[m.key] = value === null || value === undefined ? null : m.column.mapFromDriverValue(value);
+      }
+      return { turn: turn as TurnRow, step: values[stepAt] as number };
+    });
   }
 
   /** Every turn of a session, parents before children. */
@@ -588,16 +617,8 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-const columnCache = new WeakMap<SQLiteTable, [string, SQLiteColumn][]>();
+let turnColumnList: [string, SQLiteColumn][] | undefined;
 
-/** Maps a raw row (SQL column names) to the table's typed shape, using drizzle's own decoders. */
-function mapRow<T>(table: SQLiteTable, raw: Record<string, unknown>): T {
-  let columns = columnCache.get(table);
-  if (!columns) columnCache.set(table, (columns = Object.entries(getTableColumns(table)) as [string, SQLiteColumn][]));
-  const out: Record<string, unknown> = {};
-  for (const [key, column] of columns) {
-    const value = raw[column.name];
-    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return out as T;
+function turnColumns(): [string, SQLiteColumn][] {
+  return (turnColumnList ??= Object.entries(getTableColumns(turns)) as [string, SQLiteColumn][]);
 }
