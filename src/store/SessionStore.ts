@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { nanoid } from 'nanoid';
+import { customAlphabet } from 'nanoid';
 import { ConflictError } from '../errors/ConflictError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
 import { ValidationError } from '../errors/ValidationError.js';
@@ -79,7 +79,12 @@ export interface OpenStoreOptions extends OpenDatabaseOptions {
   now?: () => Date;
 }
 
-/** Ids are nanoids of this alphabet, so a short prefix can be typed like a git hash. */
+/**
+ * Ids are 12 letters and digits (71 bits): no `-` or `_`, so an id never reads as a CLI flag
+ * and a short prefix can be typed like a git hash.
+ */
+const newTurnId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 12);
+/** Prefix lookups accept only id-like text (older ids may contain `-` and `_`). */
 const ID_ALPHABET_RE = /^[A-Za-z0-9_-]+$/;
 
 /**
@@ -92,7 +97,7 @@ export class SessionStore {
   private readonly now: () => Date;
 
   private constructor(readonly db: KontextDatabase, options: OpenStoreOptions) {
-    this.newId = options.newId ?? (() => nanoid(12));
+    this.newId = options.newId ?? newTurnId;
     this.now = options.now ?? (() => new Date());
   }
 

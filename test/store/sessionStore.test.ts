@@ -195,6 +195,15 @@ describe('refs and HEAD', () => {
     expect((await store.getSession(two.session.id)).headTurnId).toBe(two.root.id);
   });
 
+  it('makes ids of letters and digits only, so an id never reads as a command-line flag', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    let parent = root.id;
+    const ids = [session.id, root.id];
+    for (let i = 0; i < 300; i++) ids.push((parent = (await store.appendTurn({ sessionId: session.id, parentId: parent, kind: 'edit' })).id));
+    expect(ids.filter((id) => !/^[A-Za-z0-9]{12}$/.test(id))).toEqual([]);
+  });
+
   it('finds turns by a unique id prefix', async () => {
     const store = SessionStore.inMemory();
     const { session, root } = await sessionWithRoot(store);
