@@ -1,5 +1,8 @@
 import { CancelledError } from '../errors/CancelledError.js';
 
+/** How many places at the front of the local queue hear each change of position. */
+export const ANNOUNCED_POSITIONS = 10;
+
 interface Waiter {
   key: string;
   grant: () => void;
@@ -67,7 +70,7 @@ export class FairScheduler {
         this.queues.set(key, [waiter]);
         this.order.push(key);
       }
-      this.announcePositions();
+      this.announcePositions(waiter);
     });
   }
 
@@ -100,8 +103,12 @@ export class FairScheduler {
     if (at >= 0) this.order.splice(at, 1);
   }
 
-  /** Positions follow the round-robin order the slots will actually be handed out in. */
-  private announcePositions(): void {
+  /**
+   * Positions follow the round-robin order the slots will actually be handed out in. Only the
+   * first {@link ANNOUNCED_POSITIONS} waiters hear about a slot being handed out, and a new
+   * waiter hears its own place: announcing every place on every release made a queue of n cost n² events.
+   */
+  private announcePositions(newcomer?: Waiter): void {
     const cursors = this.order.map((key) => ({ queue: this.queues.get(key)!, at: 0 }));
     let position = 1;
     for (let progressed = true; progressed; ) {
@@ -110,7 +117,14 @@ export class FairScheduler {
         const waiter = cursor.queue[cursor.at++];
         if (!waiter) continue;
         progressed = true;
-        waiter.onPosition?.(position++);
+        if (newcomer) {
+          // Joining the queue tells the newcomer its place and moves nobody ahead of it.
+          if (waiter === newcomer) return waiter.onPosition?.(position);
+        } else {
+          waiter.onPosition?.(position);
+          if (position >= ANNOUNCED_POSITIONS) return;
+        }
+        position++;
       }
     }
   }

@@ -85,8 +85,10 @@ export async function archiveImage(deps: { store: SessionStore; blobs: BlobStore
   let height: number | undefined;
   try {
     ({ width, height } = await sharp(bytes).metadata());
-    // metadata() reads only the header: decoding every pixel is what finds a truncated or corrupt body.
-    await sharp(bytes).stats();
+    // metadata() reads only the header: decoding every pixel is what finds a truncated or
+    // corrupt body. 'truncated' (not sharp's default 'warning') keeps accepting the slightly
+    // irregular files cameras and browsers cope with, such as bytes after the end marker.
+    await sharp(bytes, { failOn: 'truncated' }).stats();
   } catch {
     throw new ValidationError([{ field, message: `looks like ${contentType} but does not decode (truncated or corrupt)` }]);
   }

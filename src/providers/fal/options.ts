@@ -9,6 +9,8 @@ export const DEFAULT_QUEUE_URL = 'https://queue.fal.run';
 export const DEFAULT_RUN_URL = 'https://fal.run';
 /** Where @fal-ai/client 1.10 starts uploads (`getRestApiUrl()`); older clients used rest.alpha.fal.ai. */
 export const DEFAULT_STORAGE_URL = 'https://rest.fal.ai';
+/** Sockets per origin in the default pool. */
+export const DEFAULT_MAX_CONNECTIONS = 64;
 /** Input images up to this size are sent inline as a data URI instead of being uploaded. */
 export const DEFAULT_INLINE_MAX_BYTES = 256 * 1024;
 
@@ -104,7 +106,10 @@ export function resolveFalOptions(options: FalClientOptions = {}): ResolvedFalOp
     queueUrl,
     runUrl,
     storageUrl,
-    dispatcher: options.dispatcher ?? new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 30_000 }),
+    // A bounded pool: with unbounded sockets a burst (1,000 sessions at once) made sockets fail
+    // mid-submit, and a failed submit is ambiguous (never retried). Keep-alive stays at undici's
+    // default, below servers' usual 5 s, so a socket the server is closing is not reused.
+    dispatcher: options.dispatcher ?? new Agent({ connect: { timeout: connectTimeoutMs }, connections: DEFAULT_MAX_CONNECTIONS }),
     ownsDispatcher: options.dispatcher === undefined,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,

@@ -1,0 +1,110 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileBlobStore } from '../src/blobs/FileBlobStore.js';
+import { SessionEngine } from '../src/engine/SessionEngine.js';
+import { LOCAL_KONTEXT_SIM } from '../src/kontext/endpoints.js';
+import { createLocalProvider } from '../src/providers/local/index.js';
+import { packageRoot } from '../src/store/packageRoot.js';
+import { SessionStore } from '../src/store/SessionStore.js';
+import { atMost, notMeasured, type BenchResult } from './lib/BenchResult.js';
+import { buildDeepSession } from './lib/deepSession.js';
+import { median, ms } from './lib/stats.js';
+import { tempDir } from './lib/tempDir.js';
+
+/** The built CLI; the benchmark runs it as a user would, in its own process. */
+export const CLI_MAIN = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+
+/**
+ * A 10,000-turn session: the path query root → tip (one recursive SQL query, rows mapped to
+ * turns; with and without outputs), and `kontext log --graph --all` on it, timed as a whole
+ * process (start-up included, as the user waits for it).
+ */
+export async function benchDeepSession(options: { depth?: number; repeats?: number; cliRuns?: number } = {}): Promise<BenchResult[]> {
+  const depth = options.depth ?? 10_000;
+  const repeats = options.repeats ?? 5;
+  const cliRuns = options.cliRuns ?? 3;
+  const dir = tempDir('deep');
+  const dbFile = join(dir.path, 'kontext.db');
+  const blobDir = join(dir.path, 'blobs');
+  try {
+    const built = performance.now();
+    const { sessionId, tipId } = await buildDeepSession(dbFile, blobDir, depth);
+    const buildMs = performance.now() - built;
+
+    const store = SessionStore.open(dbFile);
+    const engine = new SessionEngine({ store, blobs: new FileBlobStore(blobDir), providers: [createLocalProvider()], defaultEndpoint: LOCAL_KONTEXT_SIM });
+    const rows: number[] = [];
+    const views: number[] = [];
+    const idsOnly: number[] = [];
+    // The same recursive walk returning ids only: what the SQL costs without decoding 10,001 wide rows.
+    const walk = store.db.$client.prepare(
+      'with recursive up(id, parent_id) as (select id, parent_id from turns where id = ? union all select t.id, t.parent_id from turns t join up on t.id = up.parent_id) select id from up',
+    );
+    try {
+      for (let i = 0; i < repeats + 1; i++) {
+        let started = performance.now();
+        const path = await store.path(tipId);
+        const rowMs = performance.now() - started;
+        started = performance.now();
+        const withOutputs = await engine.path(tipId);
+        const viewMs = performance.now() - started;
+        started = performance.now();
+        walk.all(tipId);
+        const idMs = performance.now() - started;
+        if (path.length !== depth + 1 || withOutputs.length !== depth + 1) throw new Error(`path has ${path.length} turns, expected ${depth + 1}`);
+        // The first query warms SQLite's page cache and the JIT; it is not counted.
+        if (i > 0) rows.push(rowMs), views.push(viewMs), idsOnly.push(idMs);
+      }
+    } finally {
+      await engine.close();
+      store.close();
+    }
+    const results: BenchResult[] = [
+      atMost(
+        {
+          id: 'deep-session.path-query',
+          name: `Path query at depth ${depth.toLocaleString('en')} (store.path)`,
+          unit: 'ms',
+          measured: median(rows),
+          shown: `${ms(median(rows))} (median)`,
+          note: `${repeats} queries after one warm-up; with outputs (engine.path): ${ms(median(views))}; the recursive SQL alone returning ids: ${ms(median(idsOnly))}; session built in ${ms(buildMs)}`,
+        },
+        5,
+        { strict: true },
+      ),
+    ];
+
+    const name = `kontext log --graph --all on a ${depth.toLocaleString('en')}-turn session`;
+    if (!existsSync(CLI_MAIN)) {
+      results.push(notMeasured('deep-session.log-graph', name, 'ms', '< 300 ms', 'n/a (CLI not built)'));
+      return results;
+    }
+    const times: number[] = [];
+    let lines = 0;
+    const startup = performance.now();
+    spawnSync(process.execPath, [CLI_MAIN, '--help'], { encoding: 'utf8' });
+    const startupMs = performance.now() - startup;
+    for (let i = 0; i < cliRuns; i++) {
+      const started = performance.now();
+      const run = spawnSync(process.execPath, [CLI_MAIN, '--db', dbFile, '--session', sessionId, 'log', '--graph', '--all'], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, FAL_KEY: '', NO_COLOR: '1' },
+      });
+      times.push(performance.now() - started);
+      if (run.status !== 0) throw new Error(`kontext log exited ${run.status}: ${run.stderr.trim().split('\n')[0]}`);
+      lines = run.stdout.trimEnd().split('\n').length;
+    }
+    results.push(
+      atMost(
+        { id: 'deep-session.log-graph', name, unit: 'ms', measured: median(times), shown: `${ms(median(times))} (median)`, note: `${cliRuns} runs of node ${CLI_MAIN.slice(packageRoot().length + 1)} (process start-up included; 'kontext --help' alone takes ${ms(startupMs)}), ${lines} lines printed; min ${ms(Math.min(...times))}` },
+        300,
+        { strict: true },
+      ),
+    );
+    return results;
+  } finally {
+    dir.remove();
+  }
+}
