@@ -1,17 +1,10 @@
+import { mulberry32 } from '../../../src/providers/local/prng.js';
+
 /**
- * mulberry32: a tiny deterministic generator in [0, 1), so a crash run that failed can be
- * replayed exactly with the same seed (`KONTEXT_CRASH_SEED`).
+ * The simulator's mulberry32, so a crash run that failed can be replayed exactly with the same
+ * seed (`KONTEXT_CRASH_SEED`).
  */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /** A whole number in [min, max], from `random`. */
 export function randomInt(random: () => number, min: number, max: number): number {
