@@ -125,10 +125,7 @@ export class TurnRunner {
       }
       // The holder may have died meanwhile: then this engine takes the turn over.
       if (await this.run(turnId, { signal, onlyIfClaimable: true })) continue;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, delay);
-        signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new CancelledError())), { once: true });
-      });
+      await sleepUnlessAborted(delay, signal);
     }
   }
 
@@ -294,4 +291,20 @@ export class TurnRunner {
     }
     return rows;
   }
+}
+
+/** Waits `ms`, or rejects with CancelledError as soon as `signal` aborts (leaving no listener behind). */
+function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors/ValidationError.js';
 import { validateRefName } from '../store/SessionStore.js';
-import type { RefRow, TurnRow } from '../store/schema.js';
+import type { TurnRow } from '../store/schema.js';
 import { pixelDifference, type Fidelity } from './fidelity.js';
 import type { SessionEngine, TurnView } from './SessionEngine.js';
 
@@ -49,7 +49,7 @@ export async function replayPath(engine: SessionEngine, sessionId: string, optio
   if (unfinished) {
     throw new ValidationError([{ field: 'to', message: `turn '${unfinished.id}' on that path is ${unfinished.status}; only a path of succeeded turns can be replayed` }]);
   }
-  const branch = options.branch ?? (await freeBranchName(await engine.listBranches(sessionId), 'replay'));
+  const branch = options.branch ?? numberedBranchName((await engine.listBranches(sessionId)).map((r) => r.name), 'replay');
   // Checked before the first turn is copied: the branch is made last, and a refusal then would leave the copies behind.
   validateRefName(branch);
   if (await engine.store.findRef(sessionId, branch)) throw new ValidationError([{ field: 'branch', message: `'${branch}' already exists` }]);
@@ -142,8 +142,8 @@ async function compareSelected(engine: SessionEngine, original: TurnView, replay
   return pixelDifference(await engine.blobs.get(a.blobHash), await engine.blobs.get(b.blobHash));
 }
 
-export async function freeBranchName(existing: readonly RefRow[], base: string): Promise<string> {
-  const names = new Set(existing.map((r) => r.name));
-  if (!names.has(base) && base !== 'replay') return base;
+/** `<base>-1`, `<base>-2`, …: the first that is not taken. */
+export function numberedBranchName(taken: Iterable<string>, base: string): string {
+  const names = new Set(taken);
   for (let i = 1; ; i++) if (!names.has(`${base}-${i}`)) return `${base}-${i}`;
 }

@@ -314,3 +314,30 @@ describe('concurrency', () => {
     }
   });
 });
+
+describe('export', () => {
+  it('leaves out which process held a turn (host name and pid), and imports unclaimed', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir, hostname } = await import('node:os');
+    const { join } = await import('node:path');
+    const { gunzipSync } = await import('node:zlib');
+    const { readFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'kontext-export-'));
+    try {
+      const { engine, store } = makeEngine();
+      const session = await startedSession(engine);
+      const pending = await store.appendTurn({ sessionId: session.id, parentId: session.headTurnId, kind: 'edit', prompt: 'p' });
+      expect(await store.claimTurn(pending.id, `${hostname()}:${process.pid}:abc`, 60_000)).toBe(true);
+      const file = join(dir, 's.kontext');
+      await engine.exportSession(session.id, file);
+      expect(gunzipSync(readFileSync(file)).includes(`${hostname()}:${process.pid}`)).toBe(false);
+      const other = makeEngine();
+      await other.engine.importBundle(file);
+      const imported = await other.store.getTurn(pending.id);
+      expect(imported.leaseOwner).toBeNull();
+      expect(imported.leaseExpiresAt).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -41,7 +41,10 @@ export function turnToManifest(row: TurnRow): ManifestTurn {
     params: row.params as ManifestTurn['params'],
     providerHandle: row.providerHandle as ManifestTurn['providerHandle'],
     submitAttemptedAt: msOrNull(row.submitAttemptedAt),
-    leaseExpiresAt: msOrNull(row.leaseExpiresAt),
+    // A lease names this machine's process (`host:pid:engine`): meaningless elsewhere, and
+    // not ours to publish. The importing engine takes unfinished turns over as unclaimed.
+    leaseOwner: null,
+    leaseExpiresAt: null,
     createdAt: ms(row.createdAt),
     startedAt: msOrNull(row.startedAt),
     finishedAt: msOrNull(row.finishedAt),
