@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IntegrityError } from '../errors/IntegrityError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
@@ -10,14 +10,40 @@ import { SHA256_HEX, type BlobStore } from './BlobStore.js';
 
 export const DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024;
 
+/** A temp file this old belongs to a write that died (a killed process): no live write takes an hour. */
+export const STALE_TEMP_FILE_MS = 60 * 60 * 1000;
+
 /**
  * Content-addressed files under `<root>/<ab>/<cdef…>`. Writes go to a temporary file in
  * the same folder and are renamed into place, so a crash never leaves a partial blob
  * under a real hash.
  */
 export class FileBlobStore implements BlobStore {
-  constructor(readonly root: string) {
+  private readonly shards = new Set<string>();
+  private swept = false;
+
+  constructor(
+    readonly root: string,
+    private readonly options: { now?: () => number } = {},
+  ) {
     mkdirSync(root, { recursive: true });
+  }
+
+  /**
+   * Deletes `.tmp-*` files left by writes that never finished (a process killed mid-write),
+   * once they are older than `olderThanMs`: younger ones may be another process's live write.
+   * Runs by itself, in the background, on a store's first write. Returns how many went.
+   */
+  async sweepStaleTemporaryFiles(olderThanMs = STALE_TEMP_FILE_MS): Promise<number> {
+    const cutoff = (this.options.now ?? Date.now)() - olderThanMs;
+    let removed = 0;
+    for (const name of await readdir(this.root)) {
+      if (!name.startsWith('.tmp-')) continue;
+      const path = join(this.root, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff && (await rm(path, { force: true }).then(() => true, () => false))) removed++;
+    }
+    return removed;
   }
 
   localPath(hash: string): string | undefined {
@@ -35,31 +61,56 @@ export class FileBlobStore implements BlobStore {
 
   async putStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: { maxBytes?: number } = {}) {
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
+    if (!this.swept) {
+      this.swept = true;
+      void this.sweepStaleTemporaryFiles().catch(() => undefined);
+    }
     const tmp = join(this.root, `.tmp-${randomBytes(8).toString('hex')}`);
-    const out = createWriteStream(tmp);
+    // A file handle written chunk by chunk: a write stream's buffering and events cost more
+    // CPU than the few large chunks an image arrives in.
+    const file = await open(tmp, 'wx');
     const hasher = createHash('sha256');
     let size = 0;
+    let closed = false;
     try {
       for await (const chunk of chunks) {
         size += chunk.byteLength;
         if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
         hasher.update(chunk);
-        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        for (let offset = 0; offset < chunk.byteLength; ) offset += (await file.write(chunk, offset)).bytesWritten;
       }
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      closed = true;
+      await file.close();
       const hash = hasher.digest('hex');
       const path = this.localPath(hash)!;
       if (existsSync(path)) {
         await rm(tmp, { force: true });
       } else {
-        mkdirSync(join(this.root, hash.slice(0, 2)), { recursive: true });
-        await rename(tmp, path);
+        await this.moveIntoShard(tmp, path, hash.slice(0, 2));
       }
       return { hash, size };
     } catch (error) {
-      out.destroy();
+      if (!closed) await file.close().catch(() => undefined);
       await rm(tmp, { force: true });
       throw error;
+    }
+  }
+
+  /**
+   * Renames the finished temp file into `<root>/<ab>/`. The shard folder is made once per
+   * store, not once per write; if it vanished meanwhile, it is made again.
+   */
+  private async moveIntoShard(tmp: string, path: string, shard: string): Promise<void> {
+    if (!this.shards.has(shard)) {
+      mkdirSync(join(this.root, shard), { recursive: true });
+      this.shards.add(shard);
+    }
+    try {
+      await rename(tmp, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(tmp)) throw error;
+      mkdirSync(join(this.root, shard), { recursive: true });
+      await rename(tmp, path);
     }
   }
 

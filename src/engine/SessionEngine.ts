@@ -346,7 +346,8 @@ export class SessionEngine {
 
     const memoAllowed = plan.memo === 'always' || (plan.memo === 'auto' && seed !== null);
     const memo = memoAllowed && seed !== null ? await this.store.findMemo({ endpointId: plan.endpoint.id, inputBlob, seed, params: plan.params }) : undefined;
-    if (!memo) await this.checkBudgetUpfront(session.budgetMicros, await this.store.sessionCostMicros(plan.sessionId), plan.endpoint, plan.params);
+    // The spend is a sum over the whole session: only worth reading when there is a cap to check.
+    if (!memo && session.budgetMicros !== null) await this.checkBudgetUpfront(session.budgetMicros, await this.store.sessionCostMicros(plan.sessionId), plan.endpoint, plan.params);
 
     const headRef = plan.moveHead ? await this.attachedRefAfter(session, plan.parent) : null;
     const memoOutputs = memo ? await this.store.outputsOf(memo.id) : undefined;

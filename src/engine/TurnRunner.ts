@@ -9,7 +9,7 @@ import { ProviderError } from '../errors/ProviderError.js';
 import type { EndpointRegistry } from '../kontext/endpoints.js';
 import { KontextOutput } from '../kontext/schemas.js';
 import type { Provider, ProgressEvent, SubmittedJob } from '../providers/Provider.js';
-import type { NewOutput, SessionStore } from '../store/SessionStore.js';
+import type { NewBlob, NewOutput, SessionStore } from '../store/SessionStore.js';
 import type { TurnRow } from '../store/schema.js';
 import { elidedDataUri, isDataUri } from '../util/dataUri.js';
 import { sniffImageType } from '../util/imageType.js';
@@ -146,6 +146,8 @@ export class TurnRunner {
     let turn = await store.getTurn(turnId);
     const sessionId = turn.sessionId;
     let release: (() => void) | undefined;
+    /** Whether the turn's final write (which also lets go of the lease) went through. */
+    let settled = false;
     try {
       if (turn.status === 'pending' && turn.submitAttemptedAt !== null && turn.requestId === null) {
         // A previous process sent the submit but died before the answer was stored: the job may
@@ -180,30 +182,35 @@ export class TurnRunner {
         onProgress: (event) => void this.onProgress(turnId, sessionId, event),
       });
       const parsed = KontextOutput.parse(output);
-      const outputs = await this.archiveOutputs(provider, parsed, signal);
+      const { outputs, newBlobs } = await this.archiveOutputs(provider, parsed, signal);
       const finishedAt = this.deps.now();
       const timings: Record<string, number> = { ...parsed.timings };
       if (turn.startedAt) timings.total_ms = finishedAt - turn.startedAt.getTime();
       timings.since_created_ms = finishedAt - turn.createdAt.getTime();
-      await store.completeTurn(turnId, outputs, {
-        seedUsed: parsed.seed,
-        timings,
-        costMicros: endpoint.priceMicrosPerImage * outputs.length,
-        finishedAt: new Date(finishedAt),
-      });
+      // One write ends the turn: outputs, blob metadata, status and the lease let go.
+      await store.completeTurn(
+        turnId,
+        outputs,
+        { seedUsed: parsed.seed, timings, costMicros: endpoint.priceMicrosPerImage * outputs.length, finishedAt: new Date(finishedAt), ...NO_LEASE },
+        newBlobs,
+      );
+      settled = true;
       events.emit({ type: 'turn.succeeded', sessionId, turnId, status: 'succeeded' });
     } catch (error) {
       const cancelled = error instanceof CancelledError || (signal.aborted && !(error instanceof KontextError));
       const reason = cancelled && !(error instanceof CancelledError) ? new CancelledError('cancelled', { cause: error }) : error;
-      await this.finishWith(turnId, sessionId, cancelled ? 'cancelled' : 'failed', reason);
+      settled = await this.finishWith(turnId, sessionId, cancelled ? 'cancelled' : 'failed', reason);
     } finally {
       release?.();
-      await store.releaseTurn(turnId, this.deps.engineId).catch(() => undefined);
+      if (!settled) await store.releaseTurn(turnId, this.deps.engineId).catch(() => undefined);
     }
   }
 
-  /** Ends a turn as failed or cancelled with its reason; HEAD steps back to the parent if it sat on it. */
-  private async finishWith(turnId: string, sessionId: string, status: 'failed' | 'cancelled', error: unknown): Promise<void> {
+  /**
+   * Ends a turn as failed or cancelled with its reason; HEAD steps back to the parent if it
+   * sat on it. Returns whether this call wrote the end (false when someone else had).
+   */
+  private async finishWith(turnId: string, sessionId: string, status: 'failed' | 'cancelled', error: unknown): Promise<boolean> {
     const { store, events } = this.deps;
     const e = isKontextError(error) ? error : new KontextError('INTERNAL', error instanceof Error ? error.message : String(error));
     try {
@@ -212,6 +219,7 @@ export class TurnRunner {
         errorMessage: e.message,
         errorDetail: e.details ?? null,
         finishedAt: new Date(this.deps.now()),
+        ...NO_LEASE,
       });
       const session = await store.getSession(sessionId);
       if (session.headTurnId === turnId && turn.parentId) {
@@ -221,8 +229,11 @@ export class TurnRunner {
     } catch (writeError) {
       // Someone else finished it first (e.g. a cancel from another process): theirs stands.
       if (!(writeError instanceof ConflictError)) throw writeError;
+      events.emit({ type: status === 'failed' ? 'turn.failed' : 'turn.cancelled', sessionId, turnId, status, error: { code: e.code, message: e.message } });
+      return false;
     }
     events.emit({ type: status === 'failed' ? 'turn.failed' : 'turn.cancelled', sessionId, turnId, status, error: { code: e.code, message: e.message } });
+    return true;
   }
 
   private async onProgress(turnId: string, sessionId: string, event: ProgressEvent): Promise<void> {
@@ -260,14 +271,19 @@ export class TurnRunner {
     return { sent: { ...params, image_url: imageUrl }, stored };
   }
 
-  /** Streams every output image into the archive; the history must outlive the provider's URLs. */
-  private async archiveOutputs(provider: Provider, output: KontextOutput, signal: AbortSignal): Promise<NewOutput[]> {
+  /**
+   * Streams every output image into the archive; the history must outlive the provider's
+   * URLs. Returns the output rows and the metadata of blobs not yet recorded, for the one
+   * write that completes the turn.
+   */
+  private async archiveOutputs(provider: Provider, output: KontextOutput, signal: AbortSignal): Promise<{ outputs: NewOutput[]; newBlobs: NewBlob[] }> {
     const { store, blobs, maxOutputBytes } = this.deps;
-    const rows: NewOutput[] = [];
+    const outputs: NewOutput[] = [];
+    const newBlobs: NewBlob[] = [];
     for (const [index, image] of output.images.entries()) {
       const download = await provider.download(image.url, { signal, maxBytes: maxOutputBytes });
       const { hash, size } = await blobs.putStream(download.body, { maxBytes: maxOutputBytes });
-      let known = await store.findBlob(hash);
+      let known: Pick<NewBlob, 'contentType' | 'width' | 'height'> | undefined = (await store.findBlob(hash)) ?? newBlobs.find((b) => b.hash === hash);
       if (!known) {
         let { width, height } = image;
         let contentType = download.contentType;
@@ -277,9 +293,11 @@ export class TurnRunner {
           ({ width, height } = meta);
           contentType = sniffImageType(bytes) ?? contentType;
         }
-        known = await store.recordBlob({ hash, size, contentType, width: width ?? null, height: height ?? null });
+        const blob: NewBlob = { hash, size, contentType, width: width ?? null, height: height ?? null };
+        newBlobs.push(blob);
+        known = blob;
       }
-      rows.push({
+      outputs.push({
         index,
         providerUrl: isDataUri(image.url) ? null : image.url,
         blobHash: hash,
@@ -289,9 +307,12 @@ export class TurnRunner {
         nsfw: output.has_nsfw_concepts[index] ?? false,
       });
     }
-    return rows;
+    return { outputs, newBlobs };
   }
 }
+
+/** The part of a turn's final write that lets go of its lease: a finished turn is nobody's to run. */
+const NO_LEASE = { leaseOwner: null, leaseExpiresAt: null } as const;
 
 /** Waits `ms`, or rejects with CancelledError as soon as `signal` aborts (leaving no listener behind). */
 function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {

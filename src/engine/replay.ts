@@ -54,16 +54,18 @@ export async function replayPath(engine: SessionEngine, sessionId: string, optio
   validateRefName(branch);
   if (await engine.store.findRef(sessionId, branch)) throw new ValidationError([{ field: 'branch', message: `'${branch}' already exists` }]);
 
+  if (mode === 'exact') return copyPath(engine, sessionId, path, branch);
+
   const steps: ReplayStep[] = [];
   let parent: TurnRow = path[0]!;
   let providerCalls = 0;
   let costMicros = 0;
   for (const original of path.slice(1)) {
-    const next = mode === 'exact' ? await copyTurn(engine, original, parent) : await rerunTurn(engine, original, parent, options.signal);
-    if (mode === 'fresh') providerCalls++;
+    const next = await rerunTurn(engine, original, parent, options.signal);
+    providerCalls++;
     costMicros += next.costMicros;
     const step: ReplayStep = { original: original.id, replayed: next.id, status: next.status };
-    if (mode === 'fresh' && next.status === 'succeeded') step.fidelity = await compareSelected(engine, original, next);
+    if (next.status === 'succeeded') step.fidelity = await compareSelected(engine, original, next);
     steps.push(step);
     if (next.status !== 'succeeded') break;
     parent = next;
@@ -74,31 +76,43 @@ export async function replayPath(engine: SessionEngine, sessionId: string, optio
   return { mode, branch, tip: parent.id, steps, providerCalls, costMicros };
 }
 
-/** A new turn holding the same outputs (same blobs), cost 0. */
-async function copyTurn(engine: SessionEngine, original: TurnView, parent: TurnRow): Promise<TurnView> {
-  const { store } = engine;
-  const turn = await store.appendTurn(
-    {
-      sessionId: original.sessionId,
-      parentId: parent.id,
-      kind: original.kind,
-      endpointId: original.endpointId,
-      provider: original.provider,
-      prompt: original.prompt,
-      params: original.params,
-      seedRequested: original.seedRequested,
-      inputBlob: original.inputBlob,
-      originTurnId: original.id,
-      originKind: 'replay-exact',
-    },
-    {
-      complete: {
-        outputs: original.outputs.map(({ turnId: _t, ...o }) => o),
-        patch: { seedUsed: original.seedUsed, timings: original.timings, costMicros: 0, finishedAt: new Date(), selectedOutput: original.selectedOutput },
+/**
+ * An exact replay: new turns holding the same outputs (same blobs, cost 0), the branch at
+ * their tip and HEAD on it, written as one transaction — the copy is whole or not there.
+ */
+async function copyPath(engine: SessionEngine, sessionId: string, path: readonly TurnView[], branch: string): Promise<ReplayReport> {
+  const root = path[0]!;
+  const originals = path.slice(1);
+  const finishedAt = new Date();
+  const copies = await engine.store.appendChain(
+    sessionId,
+    root.id,
+    originals.map((original) => ({
+      turn: {
+        kind: original.kind,
+        endpointId: original.endpointId,
+        provider: original.provider,
+        prompt: original.prompt,
+        params: original.params,
+        seedRequested: original.seedRequested,
+        inputBlob: original.inputBlob,
+        originTurnId: original.id,
+        originKind: 'replay-exact' as const,
       },
-    },
+      outputs: original.outputs.map(({ turnId: _t, ...o }) => o),
+      patch: { seedUsed: original.seedUsed, timings: original.timings, costMicros: 0, finishedAt, selectedOutput: original.selectedOutput },
+    })),
+    { branch },
   );
-  return engine.turnView(turn.id);
+  const tip = copies.at(-1)?.id ?? root.id;
+  if (copies.length === 0) {
+    // Replaying the root alone: the branch goes on the root itself.
+    await engine.store.createRef(sessionId, branch, root.id);
+    await engine.store.setHead(sessionId, root.id, [], branch);
+  }
+  engine.events.emit({ type: 'head.moved', sessionId, turnId: tip });
+  const steps = copies.map((copy, i) => ({ original: originals[i]!.id, replayed: copy.id, status: copy.status }));
+  return { mode: 'exact', branch, tip, steps, providerCalls: 0, costMicros: 0 };
 }
 
 /** Sends the turn again with its recorded used seed, chained from `parent`. */

@@ -1,16 +1,12 @@
-import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type Database from 'better-sqlite3';
 import { customAlphabet } from 'nanoid';
 import { ConflictError } from '../errors/ConflictError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
+import type { KontextError } from '../errors/KontextError.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { openDatabase, type KontextDatabase, type OpenDatabaseOptions } from './openDatabase.js';
+import { blobCodec, outputCodec, refCodec, sessionCodec, turnCodec, type RowCodec } from './rowCodecs.js';
 import {
-  blobs,
-  outputs,
-  refs,
-  sessions,
-  turns,
   type BlobRow,
   type OutputRow,
   type RefRow,
@@ -19,7 +15,7 @@ import {
   type TurnRow,
   type TurnStatus,
 } from './schema.js';
-import { canTransition, IN_FLIGHT_STATUSES } from './transitions.js';
+import { canTransition, IN_FLIGHT_STATUSES, TURN_TRANSITIONS } from './transitions.js';
 
 export interface NewSession {
   title?: string;
@@ -66,6 +62,8 @@ export type TurnPatch = Partial<
     | 'originKind'
     | 'selectedOutput'
     | 'submitAttemptedAt'
+    | 'leaseOwner'
+    | 'leaseExpiresAt'
   >
 >;
 
@@ -91,14 +89,25 @@ const ID_ALPHABET_RE = /^[A-Za-z0-9_-]+$/;
  * The durable tree of edit turns. All SQL of the project lives in this module, so another
  * database (Postgres, for several servers) is a second implementation of this API, not a
  * rewrite of the engine. Every method that writes more than one row is one transaction.
+ *
+ * drizzle owns the schema and the migrations; the queries themselves are plain SQL run as
+ * prepared statements, each prepared once per store and cached, with rows decoded by
+ * rowCodecs.ts. An edit turn makes about twenty store calls, and building and preparing each
+ * through the query builder cost more CPU than everything else in the turn together.
  */
 export class SessionStore {
   private readonly newId: () => string;
   private readonly now: () => Date;
+  private readonly client: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly runInTransaction: (fn: () => unknown) => unknown;
 
   private constructor(readonly db: KontextDatabase, options: OpenStoreOptions) {
     this.newId = options.newId ?? newTurnId;
     this.now = options.now ?? (() => new Date());
+    this.client = db.$client;
+    // One transaction function for the life of the store; the work to do is its argument.
+    this.runInTransaction = this.client.transaction((fn: () => unknown) => fn());
   }
 
   /** Opens a SQLite file (created and migrated as needed) or `:memory:`. */
@@ -111,31 +120,32 @@ export class SessionStore {
   }
 
   close(): void {
-    this.db.$client.close();
+    this.statements.clear();
+    this.client.close();
   }
 
   // ---------------------------------------------------------------- sessions
 
   async createSession(input: NewSession): Promise<SessionRow> {
-    return this.insertSession(this.db, input);
+    return this.insertSession(input);
   }
 
-  private insertSession(tx: Pick<KontextDatabase, 'insert'>, input: NewSession): SessionRow {
+  private insertSession(input: NewSession): SessionRow {
     const now = this.now();
-    const row = tx
-      .insert(sessions)
-      .values({
-        id: this.newId(),
-        title: input.title ?? '',
-        owner: input.owner ?? null,
-        defaultEndpoint: input.defaultEndpoint,
-        defaultParams: input.defaultParams ?? {},
-        budgetMicros: input.budgetMicros ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning()
-      .get();
+    const row: SessionRow = {
+      id: this.newId(),
+      title: input.title ?? '',
+      owner: input.owner ?? null,
+      headTurnId: null,
+      headRef: null,
+      redoStack: [],
+      defaultEndpoint: input.defaultEndpoint,
+      defaultParams: input.defaultParams ?? {},
+      budgetMicros: input.budgetMicros ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.run(INSERT_SESSION, ...sessionCodec.encodeRow(row));
     return row;
   }
 
@@ -144,57 +154,61 @@ export class SessionStore {
    * attached: one transaction, so a session never exists without its root.
    */
   async createSessionFromImage(input: NewSession, image: NewOutput, rootPatch: TurnPatch = {}): Promise<{ session: SessionRow; root: TurnRow }> {
-    return this.db.transaction((tx) => {
-      const created = this.insertSession(tx, input);
-      const root = this.insertTurn(tx, { sessionId: created.id, parentId: null, kind: 'source' }, { complete: { outputs: [image], patch: rootPatch } });
-      tx.insert(refs).values({ sessionId: created.id, name: 'main', turnId: root.id, createdAt: this.now() }).run();
-      const session = tx.update(sessions).set({ headTurnId: root.id, headRef: 'main' }).where(eq(sessions.id, created.id)).returning().get()!;
+    return this.transactionally(() => {
+      const created = this.insertSession(input);
+      const root = this.insertTurn({ sessionId: created.id, parentId: null, kind: 'source' }, { complete: { outputs: [image], patch: rootPatch } });
+      this.run(INSERT_REF, created.id, 'main', root.id, this.now().getTime());
+      const session = this.sessionOrThrow(this.one(`update sessions set head_turn_id = ?, head_ref = 'main' where id = ? returning ${sessionCodec.select}`, root.id, created.id), created.id);
       return { session, root };
     });
   }
 
   async getSession(id: string): Promise<SessionRow> {
-    const row = this.db.select().from(sessions).where(eq(sessions.id, id)).get();
-    if (!row) throw new NotFoundError('session', id);
-    return row;
+    return this.sessionOrThrow(this.one(SELECT_SESSION, id), id);
   }
 
   async findSession(id: string): Promise<SessionRow | undefined> {
-    return this.db.select().from(sessions).where(eq(sessions.id, id)).get();
+    const values = this.one(SELECT_SESSION, id);
+    return values && sessionCodec.decode(values);
   }
 
   /** Sessions newest first; with `owner`, only that owner's. */
   async listSessions(filter: { owner?: string | null } = {}): Promise<SessionRow[]> {
-    const where = filter.owner === undefined ? undefined : filter.owner === null ? sql`${sessions.owner} is null` : eq(sessions.owner, filter.owner);
-    return this.db.select().from(sessions).where(where).orderBy(desc(sessions.updatedAt), desc(sessions.createdAt)).all();
+    const order = 'order by updated_at desc, created_at desc';
+    const rows =
+      filter.owner === undefined
+        ? this.all(`select ${sessionCodec.select} from sessions ${order}`)
+        : filter.owner === null
+          ? this.all(`select ${sessionCodec.select} from sessions where owner is null ${order}`)
+          : this.all(`select ${sessionCodec.select} from sessions where owner = ? ${order}`, filter.owner);
+    return rows.map((r) => sessionCodec.decode(r));
   }
 
   async updateSession(
     id: string,
     patch: Partial<Pick<SessionRow, 'title' | 'defaultEndpoint' | 'defaultParams' | 'budgetMicros' | 'owner'>>,
   ): Promise<SessionRow> {
-    const row = this.db.update(sessions).set({ ...patch, updatedAt: this.now() }).where(eq(sessions.id, id)).returning().get();
-    if (!row) throw new NotFoundError('session', id);
-    return row;
+    const set = setClause(sessionCodec, { ...patch, updatedAt: this.now() });
+    return this.sessionOrThrow(this.one(`update sessions set ${set.sql} where id = ? returning ${sessionCodec.select}`, ...set.values, id), id);
   }
 
   async deleteSession(id: string): Promise<void> {
-    const result = this.db.delete(sessions).where(eq(sessions.id, id)).run();
-    if (result.changes === 0) throw new NotFoundError('session', id);
+    if (this.run('delete from sessions where id = ?', id).changes === 0) throw new NotFoundError('session', id);
   }
 
   /** Moves HEAD (to a turn of this session, or null), replaces the redo stack and sets the attached branch. */
   async setHead(sessionId: string, turnId: string | null, redoStack: string[] = [], headRef: string | null = null): Promise<SessionRow> {
-    return this.db.transaction((tx) => {
-      if (turnId !== null) this.requireTurnInSession(tx, sessionId, turnId);
-      const row = tx
-        .update(sessions)
-        .set({ headTurnId: turnId, redoStack, headRef, updatedAt: this.now() })
-        .where(eq(sessions.id, sessionId))
-        .returning()
-        .get();
-      if (!row) throw new NotFoundError('session', sessionId);
-      return row;
+    return this.transactionally(() => {
+      if (turnId !== null) this.requireTurnInSession(sessionId, turnId);
+      const values = this.one(
+        `update sessions set head_turn_id = ?, redo_stack = ?, head_ref = ?, updated_at = ? where id = ? returning ${sessionCodec.select}`,
+        turnId,
+        JSON.stringify(redoStack),
+        headRef,
+        this.now().getTime(),
+        sessionId,
+      );
+      return this.sessionOrThrow(values, sessionId);
     });
   }
 
@@ -205,88 +219,116 @@ export class SessionStore {
    * composite foreign key, reported here with a clear error). With `moveHead`, HEAD moves
    * to the new turn in the same transaction and the redo stack is cleared.
    */
-  async appendTurn(
-    input: NewTurn,
-    options: {
-      moveHead?: boolean;
-      headRef?: string | null;
-      /** Write the turn already succeeded with these outputs (memo hits, exact replays, source images), atomically. */
-      complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch };
-    } = {},
-  ): Promise<TurnRow> {
-    return this.db.transaction((tx) => this.insertTurn(tx, input, options));
+  async appendTurn(input: NewTurn, options: AppendOptions = {}): Promise<TurnRow> {
+    return this.transactionally(() => this.insertTurn(input, options));
   }
 
-  private insertTurn(
-    tx: Pick<KontextDatabase, 'select' | 'insert' | 'update'>,
-    input: NewTurn,
-    options: { moveHead?: boolean; headRef?: string | null; complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch } },
-  ): TurnRow {
-    {
-      const session = tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, input.sessionId)).get();
-      if (!session) throw new NotFoundError('session', input.sessionId);
-      let depth = 0;
-      if (input.parentId !== null) {
-        const parent = tx
-          .select({ sessionId: turns.sessionId, depth: turns.depth })
-          .from(turns)
-          .where(eq(turns.id, input.parentId))
-          .get();
-        if (!parent) throw new NotFoundError('turn', input.parentId, `parent turn '${input.parentId}' not found`);
-        if (parent.sessionId !== input.sessionId) {
-          throw new ValidationError([
-            { field: 'parentId', message: `turn '${input.parentId}' belongs to another session; a parent must be a turn of session '${input.sessionId}'` },
-          ]);
+  /**
+   * Writes a chain of already-finished turns below `parentId` — each the parent of the next —
+   * with their outputs, and optionally a branch at the last one with HEAD attached to it: one
+   * transaction, so an exact replay is either all there or not at all.
+   */
+  async appendChain(
+    sessionId: string,
+    parentId: string,
+    steps: readonly { turn: Omit<NewTurn, 'sessionId' | 'parentId' | 'status'>; outputs: readonly NewOutput[]; patch?: TurnPatch }[],
+    options: { branch?: string } = {},
+  ): Promise<TurnRow[]> {
+    if (options.branch !== undefined) validateRefName(options.branch);
+    return this.transactionally(() => {
+      const written: TurnRow[] = [];
+      let parent = parentId;
+      for (const step of steps) {
+        const row = this.insertTurn({ ...step.turn, sessionId, parentId: parent }, { complete: { outputs: step.outputs, patch: step.patch } });
+        written.push(row);
+        parent = row.id;
+      }
+      if (options.branch !== undefined) {
+        if (this.one('select 1 from refs where session_id = ? and name = ?', sessionId, options.branch)) {
+          throw new ConflictError(`branch '${options.branch}' already exists`, { name: options.branch });
         }
-        depth = parent.depth + 1;
+        this.run(INSERT_REF, sessionId, options.branch, parent, this.now().getTime());
+        this.run('update sessions set head_turn_id = ?, redo_stack = ?, head_ref = ?, updated_at = ? where id = ?', parent, '[]', options.branch, this.now().getTime(), sessionId);
       }
-      const now = this.now();
-      const row = tx
-        .insert(turns)
-        .values({
-          id: this.newId(),
-          sessionId: input.sessionId,
-          parentId: input.parentId,
-          depth,
-          kind: input.kind,
-          endpointId: input.endpointId ?? null,
-          provider: input.provider ?? null,
-          prompt: input.prompt ?? null,
-          params: input.params ?? {},
-          seedRequested: input.seedRequested ?? null,
-          status: input.status ?? 'pending',
-          inputBlob: input.inputBlob ?? null,
-          originTurnId: input.originTurnId ?? null,
-          originKind: input.originKind ?? null,
-          createdAt: now,
-        })
-        .returning()
-        .get();
-      const sessionPatch = options.moveHead
-        ? { headTurnId: row.id, redoStack: [] as string[], headRef: options.headRef ?? null, updatedAt: now }
-        : { updatedAt: now };
-      tx.update(sessions).set(sessionPatch).where(eq(sessions.id, input.sessionId)).run();
-      // An attached branch follows HEAD as it grows, like a git branch following commits.
-      if (options.moveHead && options.headRef) {
-        tx.update(refs).set({ turnId: row.id }).where(and(eq(refs.sessionId, input.sessionId), eq(refs.name, options.headRef))).run();
-      }
-      if (options.complete) {
-        const { outputs: done, patch } = options.complete;
-        if (done.length > 0) tx.insert(outputs).values(done.map((o) => ({ ...o, turnId: row.id }))).run();
-        return tx.update(turns).set({ ...patch, status: 'succeeded' }).where(eq(turns.id, row.id)).returning().get()!;
-      }
-      return row;
-    }
+      return written;
+    });
   }
 
-  async getTurn(id: string): Promise<TurnRow> {
-    const row = this.db.select().from(turns).where(eq(turns.id, id)).get();
-    if (!row) throw new NotFoundError('turn', id);
+  private insertTurn(input: NewTurn, options: AppendOptions): TurnRow {
+    if (!this.one('select 1 from sessions where id = ?', input.sessionId)) throw new NotFoundError('session', input.sessionId);
+    const id = this.newId();
+    let depth = 0;
+    let segmentId = id;
+    if (input.parentId !== null) {
+      const parent = this.one('select session_id, depth, segment_id from turns where id = ?', input.parentId) as [string, number, string | null] | undefined;
+      if (!parent) throw new NotFoundError('turn', input.parentId, `parent turn '${input.parentId}' not found`);
+      const [parentSession, parentDepth, parentSegment] = parent;
+      if (parentSession !== input.sessionId) {
+        throw new ValidationError([
+          { field: 'parentId', message: `turn '${input.parentId}' belongs to another session; a parent must be a turn of session '${input.sessionId}'` },
+        ]);
+      }
+      depth = parentDepth + 1;
+      // The parent's first child continues its segment; any later child starts a branch.
+      if (parentSegment !== null && !this.one('select 1 from turns where segment_id = ? and depth = ?', parentSegment, depth)) segmentId = parentSegment;
+    }
+    const now = this.now();
+    let row: TurnRow = {
+      id,
+      sessionId: input.sessionId,
+      parentId: input.parentId,
+      depth,
+      kind: input.kind,
+      endpointId: input.endpointId ?? null,
+      provider: input.provider ?? null,
+      prompt: input.prompt ?? null,
+      params: input.params ?? {},
+      seedRequested: input.seedRequested ?? null,
+      seedUsed: null,
+      status: input.status ?? 'pending',
+      requestId: null,
+      providerHandle: null,
+      errorCode: null,
+      errorMessage: null,
+      errorDetail: null,
+      timings: null,
+      costMicros: 0,
+      selectedOutput: 0,
+      inputBlob: input.inputBlob ?? null,
+      originTurnId: input.originTurnId ?? null,
+      originKind: input.originKind ?? null,
+      submitAttemptedAt: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+    };
+    // A finished turn (memo hit, exact replay, source image) is written finished in one insert.
+    if (options.complete) row = { ...row, ...definedOnly(options.complete.patch ?? {}), status: 'succeeded' };
+    this.run(INSERT_TURN, ...turnCodec.encodeRow(row), segmentId);
+    if (options.complete) this.insertOutputs(id, options.complete.outputs);
+    if (options.moveHead) {
+      this.run('update sessions set head_turn_id = ?, redo_stack = ?, head_ref = ?, updated_at = ? where id = ?', id, '[]', options.headRef ?? null, now.getTime(), input.sessionId);
+      // An attached branch follows HEAD as it grows, like a git branch following commits.
+      if (options.headRef) this.run('update refs set turn_id = ? where session_id = ? and name = ?', id, input.sessionId, options.headRef);
+    } else {
+      this.run('update sessions set updated_at = ? where id = ?', now.getTime(), input.sessionId);
+    }
     return row;
   }
 
+  private insertOutputs(turnId: string, rows: readonly NewOutput[]): void {
+    for (const output of rows) this.run(INSERT_OUTPUT, ...outputCodec.encodeRow({ ...output, turnId }));
+  }
+
+  async getTurn(id: string): Promise<TurnRow> {
+    return this.turnOrThrow(this.one(SELECT_TURN, id), id);
+  }
+
   async findTurn(id: string): Promise<TurnRow | undefined> {
-    return this.db.select().from(turns).where(eq(turns.id, id)).get();
+    const values = this.one(SELECT_TURN, id);
+    return values && turnCodec.decode(values);
   }
 
   /** Turns whose id starts with `prefix` (optionally within a session), at most `limit`. */
@@ -294,9 +336,11 @@ export class SessionStore {
     if (!ID_ALPHABET_RE.test(prefix)) return [];
     // Not LIKE: `_` is both an id character and LIKE's wildcard, and LIKE ignores case, while
     // ids are case-sensitive. A literal, case-sensitive prefix comparison instead.
-    const conditions: SQL[] = [sql`substr(${turns.id}, 1, ${prefix.length}) = ${prefix}`];
-    if (options.sessionId) conditions.push(eq(turns.sessionId, options.sessionId));
-    return this.db.select().from(turns).where(and(...conditions)).limit(options.limit ?? 10).all();
+    const limit = options.limit ?? 10;
+    const rows = options.sessionId
+      ? this.all(`select ${turnCodec.select} from turns where substr(id, 1, ?) = ? and session_id = ? limit ?`, prefix.length, prefix, options.sessionId, limit)
+      : this.all(`select ${turnCodec.select} from turns where substr(id, 1, ?) = ? limit ?`, prefix.length, prefix, limit);
+    return rows.map((r) => turnCodec.decode(r));
   }
 
   /**
@@ -304,42 +348,40 @@ export class SessionStore {
    * in the same write. Refused moves throw ConflictError and change nothing.
    */
   async transitionTurn(id: string, to: TurnStatus, patch: TurnPatch = {}): Promise<TurnRow> {
-    return this.db.transaction((tx) => {
-      const current = tx.select({ status: turns.status }).from(turns).where(eq(turns.id, id)).get();
-      if (!current) throw new NotFoundError('turn', id);
-      if (!canTransition(current.status, to)) {
-        throw new ConflictError(`turn '${id}' cannot move from ${current.status} to ${to}`, { turnId: id, from: current.status, to });
-      }
-      return tx.update(turns).set({ ...patch, status: to }).where(eq(turns.id, id)).returning().get()!;
-    });
+    // One conditional UPDATE: it only matches while the turn is in a status that may move to `to`.
+    const set = setClause(turnCodec, { ...definedOnly(patch), status: to });
+    const values = this.one(`update turns set ${set.sql} where id = ? and status in (${statusesInto(to)}) returning ${turnCodec.select}`, ...set.values, id);
+    if (values) return turnCodec.decode(values);
+    throw this.refusedMove(id, to);
   }
 
   /** Updates fields of a turn without changing its status (e.g. the request id the moment a submit answers). */
   async patchTurn(id: string, patch: TurnPatch): Promise<TurnRow> {
-    const row = this.db.update(turns).set(patch).where(eq(turns.id, id)).returning().get();
-    if (!row) throw new NotFoundError('turn', id);
-    return row;
+    const fields = definedOnly(patch);
+    if (Object.keys(fields).length === 0) return this.getTurn(id);
+    const set = setClause<TurnRow>(turnCodec, fields);
+    return this.turnOrThrow(this.one(`update turns set ${set.sql} where id = ? returning ${turnCodec.select}`, ...set.values, id), id);
   }
 
   /**
    * Records a turn's outputs and marks it succeeded, in one transaction: either every
-   * output row and the new status are written, or none of them.
+   * output row (with the metadata of blobs it is the first to use) and the new status are
+   * written, or none of them.
    */
-  async completeTurn(id: string, newOutputs: readonly NewOutput[], patch: TurnPatch = {}): Promise<TurnRow> {
-    return this.db.transaction((tx) => {
-      const current = tx.select({ status: turns.status }).from(turns).where(eq(turns.id, id)).get();
-      if (!current) throw new NotFoundError('turn', id);
-      if (!canTransition(current.status, 'succeeded')) {
-        throw new ConflictError(`turn '${id}' cannot move from ${current.status} to succeeded`, { turnId: id, from: current.status, to: 'succeeded' });
-      }
-      if (newOutputs.length > 0) tx.insert(outputs).values(newOutputs.map((o) => ({ ...o, turnId: id }))).run();
-      return tx.update(turns).set({ ...patch, status: 'succeeded' }).where(eq(turns.id, id)).returning().get()!;
+  async completeTurn(id: string, newOutputs: readonly NewOutput[], patch: TurnPatch = {}, newBlobs: readonly NewBlob[] = []): Promise<TurnRow> {
+    return this.transactionally(() => {
+      for (const blob of newBlobs) this.run(`${INSERT_BLOB} on conflict (hash) do nothing`, ...blobCodec.encodeRow({ ...blob, createdAt: this.now() }));
+      const set = setClause(turnCodec, { ...definedOnly(patch), status: 'succeeded' });
+      const values = this.one(`update turns set ${set.sql} where id = ? and status in (${statusesInto('succeeded')}) returning ${turnCodec.select}`, ...set.values, id);
+      if (!values) throw this.refusedMove(id, 'succeeded');
+      this.insertOutputs(id, newOutputs);
+      return turnCodec.decode(values);
     });
   }
 
   async selectOutput(turnId: string, index: number): Promise<TurnRow> {
     const turn = await this.getTurn(turnId);
-    const count = this.db.select({ n: sql<number>`count(*)` }).from(outputs).where(eq(outputs.turnId, turnId)).get()!.n;
+    const count = this.one('select count(*) from outputs where turn_id = ?', turnId)![0] as number;
     if (!Number.isInteger(index) || index < 0 || index >= count) {
       throw new ValidationError([
         { field: 'candidate', message: count === 0 ? `turn '${turnId}' has no outputs (status ${turn.status})` : `${index} is not an output of turn '${turnId}'; allowed: 0 to ${count - 1}` },
@@ -349,102 +391,92 @@ export class SessionStore {
   }
 
   async outputsOf(turnId: string): Promise<OutputRow[]> {
-    return this.db.select().from(outputs).where(eq(outputs.turnId, turnId)).orderBy(asc(outputs.index)).all();
+    return this.all(`select ${outputCodec.select} from outputs where turn_id = ? order by idx`, turnId).map((r) => outputCodec.decode(r));
   }
 
   /** Outputs of many turns at once, keyed by turn id. */
   async outputsOfMany(turnIds: readonly string[]): Promise<Map<string, OutputRow[]>> {
     const byTurn = new Map<string, OutputRow[]>();
-    for (let i = 0; i < turnIds.length; i += 500) {
-      const rows = this.db
-        .select()
-        .from(outputs)
-        .where(inArray(outputs.turnId, turnIds.slice(i, i + 500) as string[]))
-        .orderBy(asc(outputs.turnId), asc(outputs.index))
-        .all();
-      for (const row of rows) {
-        const list = byTurn.get(row.turnId) ?? [];
-        list.push(row);
-        byTurn.set(row.turnId, list);
-      }
+    if (turnIds.length === 0) return byTurn;
+    // The ids travel as one JSON array: one prepared statement whatever their number.
+    const rows = this.all(
+      `select ${outputCodec.select} from outputs where turn_id in (select value from json_each(?)) order by turn_id, idx`,
+      JSON.stringify(turnIds),
+    );
+    for (const values of rows) {
+      const row = outputCodec.decode(values);
+      const list = byTurn.get(row.turnId);
+      if (list) list.push(row);
+      else byTurn.set(row.turnId, [row]);
     }
     return byTurn;
   }
 
-  /** The path root → `turnId`, in order, with one recursive query. */
-  async path(turnId: string): Promise<TurnRow[]> {
-    // The walk collects ids only (cheap), then joins the rows; it comes out leaf first, and
-    // reversing in JS is cheaper than an ORDER BY's temporary B-tree.
-    const rows = this.turnRows(
-      `with recursive up(id, parent_id, step) as (
-         select id, parent_id, 0 from turns where id = ?
-         union all
-         select t.id, t.parent_id, up.step + 1 from turns t join up on t.id = up.parent_id
-       )
-       select turns.*, up.step as step from up cross join turns on turns.id = up.id`,
-      [turnId],
-    );
+  /**
+   * The ids on the path root → `turnId`, in order. One query: the segments on the path (one
+   * per fork above the turn, found by a short recursive walk) and each one's ids as a single
+   * string read from an index, so a 10,000-turn path is a few index range scans.
+   */
+  async pathIds(turnId: string): Promise<string[]> {
+    const rows = this.all(PATH_SEGMENTS_IDS, turnId) as [number, string][];
     if (rows.length === 0) throw new NotFoundError('turn', turnId);
-    if (rows.some((r, i) => r.step !== i)) rows.sort((a, b) => a.step - b.step);
-    return rows.reverse().map((r) => r.turn);
+    const ids: string[] = [];
+    for (let i = rows.length - 1; i >= 0; i--) for (const id of rows[i]![1].split(' ')) ids.push(id);
+    return ids;
+  }
+
+  /** The path root → `turnId`, in order, as whole rows. */
+  async path(turnId: string): Promise<TurnRow[]> {
+    const rows = this.all(PATH_TURNS, turnId);
+    if (rows.length === 0) throw new NotFoundError('turn', turnId);
+    // Depth is the position on a path: every turn lands in its place without a sort.
+    const path = new Array<TurnRow>(rows.length);
+    for (const values of rows) {
+      const turn = turnCodec.decode(values);
+      path[turn.depth] = turn;
+    }
+    return path;
   }
 
   async children(turnId: string): Promise<TurnRow[]> {
-    return this.db.select().from(turns).where(eq(turns.parentId, turnId)).orderBy(asc(turns.createdAt), asc(turns.id)).all();
+    return this.all(`select ${turnCodec.select} from turns where parent_id = ? order by created_at, id`, turnId).map((r) => turnCodec.decode(r));
   }
 
   /** `turnId` and all its descendants, parents before children. */
   async subtree(turnId: string): Promise<TurnRow[]> {
-    const rows = this.turnRows(
+    const rows = this.all(
       `with recursive down(id) as (
          select id from turns where id = ?
          union all
          select t.id from turns t join down on t.parent_id = down.id
        )
-       select turns.*, 0 as step from turns join down on down.id = turns.id order by turns.depth asc, turns.created_at asc, turns.id asc`,
-      [turnId],
+       select ${turnCodec.select} from turns join down on down.id = turns.id order by turns.depth asc, turns.created_at asc, turns.id asc`,
+      turnId,
     );
     if (rows.length === 0) throw new NotFoundError('turn', turnId);
-    return rows.map((r) => r.turn);
-  }
-
-  /**
-   * Runs a query returning `turns.*` plus a `step` column, reading rows as arrays: building
-   * objects with ~30 keys per row is what made a 10,000-turn path slow, not SQLite.
-   */
-  private turnRows(query: string, params: unknown[]): { turn: TurnRow; step: number }[] {
-    const stmt = this.db.$client.prepare(query).raw(true);
-    const names = stmt.columns().map((c) => c.name);
-    const byName = new Map(turnColumns().map(([key, column]) => [column.name, { key, column }] as const));
-    const mapping = names.map((name) => byName.get(name));
-    const stepAt = names.indexOf('step');
-    return (stmt.all(...params) as unknown[][]).map((values) => {
-      const turn: Record<string, unknown> = {};
-      for (let i = 0; i < mapping.length; i++) {
-        const m = mapping[i];
-        if (!m) continue;
-        const value = values[i];
-        turn[m.key] = value === null || value === undefined ? null : m.column.mapFromDriverValue(value);
-      }
-      return { turn: turn as TurnRow, step: values[stepAt] as number };
-    });
+    return rows.map((r) => turnCodec.decode(r));
   }
 
   /** Every turn of a session, parents before children. */
   async listTurns(sessionId: string): Promise<TurnRow[]> {
-    return this.db
-      .select()
-      .from(turns)
-      .where(eq(turns.sessionId, sessionId))
-      .orderBy(asc(turns.depth), asc(turns.createdAt), asc(turns.id))
-      .all();
+    return this.all(`select ${turnCodec.select} from turns where session_id = ? order by depth, created_at, id`, sessionId).map((r) => turnCodec.decode(r));
+  }
+
+  /**
+   * What a log line shows of every turn of a session, parents before children: a narrow
+   * read for `kontext log`, where decoding every column of 10,000 turns would be the wait.
+   */
+  async listTurnSummaries(sessionId: string): Promise<TurnSummary[]> {
+    return this.all(`select ${SUMMARY_SELECT} from turns where session_id = ? order by depth, created_at, id`, sessionId).map(decodeSummary);
   }
 
   /** Turns not yet finished (pending, submitted, running), in every session or one. */
   async inFlightTurns(sessionId?: string): Promise<TurnRow[]> {
-    const conditions: SQL[] = [inArray(turns.status, IN_FLIGHT_STATUSES as TurnStatus[])];
-    if (sessionId) conditions.push(eq(turns.sessionId, sessionId));
-    return this.db.select().from(turns).where(and(...conditions)).orderBy(asc(turns.createdAt)).all();
+    const inFlight = `status in ('pending', 'submitted', 'running')`;
+    const rows = sessionId
+      ? this.all(`select ${turnCodec.select} from turns where ${inFlight} and session_id = ? order by created_at`, sessionId)
+      : this.all(`select ${turnCodec.select} from turns where ${inFlight} order by created_at`);
+    return rows.map((r) => turnCodec.decode(r));
   }
 
   /**
@@ -452,18 +484,12 @@ export class SessionStore {
    * as canonical JSON), whose outputs may be reused instead of paying again.
    */
   async findMemo(key: { endpointId: string; inputBlob: string | null; seed: number; params: Record<string, unknown> }): Promise<TurnRow | undefined> {
-    const candidates = this.db
-      .select()
-      .from(turns)
-      .where(
-        and(
-          eq(turns.endpointId, key.endpointId),
-          key.inputBlob === null ? sql`${turns.inputBlob} is null` : eq(turns.inputBlob, key.inputBlob),
-          eq(turns.seedRequested, key.seed),
-          eq(turns.status, 'succeeded'),
-        ),
-      )
-      .all();
+    const candidates = this.all(
+      `select ${turnCodec.select} from turns where endpoint_id = ? and input_blob is ? and seed_requested = ? and status = 'succeeded'`,
+      key.endpointId,
+      key.inputBlob,
+      key.seed,
+    ).map((r) => turnCodec.decode(r));
     // The image is compared by content hash (inputBlob), so the URL it was sent as does not matter.
     const withoutImage = ({ image_url: _ignored, ...rest }: Record<string, unknown>) => canonicalJson(rest);
     const wanted = withoutImage(key.params);
@@ -478,49 +504,51 @@ export class SessionStore {
    * A compare-and-set on the old holder keeps two processes from both winning.
    */
   async claimTurn(turnId: string, owner: string, ttlMs: number, isHolderGone: (holder: string) => boolean = () => false): Promise<boolean> {
-    return this.db.transaction((tx) => {
-      const row = tx.select({ status: turns.status, leaseOwner: turns.leaseOwner, leaseExpiresAt: turns.leaseExpiresAt }).from(turns).where(eq(turns.id, turnId)).get();
+    return this.transactionally(() => {
+      const row = this.one('select status, lease_owner, lease_expires_at from turns where id = ?', turnId) as [TurnStatus, string | null, number | null] | undefined;
       if (!row) throw new NotFoundError('turn', turnId);
-      if (!IN_FLIGHT_STATUSES.includes(row.status)) return false;
-      const now = this.now();
-      const free =
-        row.leaseOwner === null || row.leaseOwner === owner || (row.leaseExpiresAt !== null && row.leaseExpiresAt <= now) || isHolderGone(row.leaseOwner);
+      const [status, leaseOwner, leaseExpiresAt] = row;
+      if (!IN_FLIGHT_STATUSES.includes(status)) return false;
+      const now = this.now().getTime();
+      const free = leaseOwner === null || leaseOwner === owner || (leaseExpiresAt !== null && leaseExpiresAt <= now) || isHolderGone(leaseOwner);
       if (!free) return false;
-      tx.update(turns).set({ leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + ttlMs) }).where(eq(turns.id, turnId)).run();
-      return true;
+      const taken = this.run('update turns set lease_owner = ?, lease_expires_at = ? where id = ? and lease_owner is ?', owner, now + ttlMs, turnId, leaseOwner);
+      return taken.changes === 1;
     });
   }
 
   /** Extends every lease `owner` holds on unfinished turns. */
   async renewLeases(owner: string, ttlMs: number): Promise<number> {
-    const result = this.db
-      .update(turns)
-      .set({ leaseExpiresAt: new Date(this.now().getTime() + ttlMs) })
-      .where(and(eq(turns.leaseOwner, owner), inArray(turns.status, IN_FLIGHT_STATUSES as TurnStatus[])))
-      .run();
-    return result.changes;
+    return this.run(
+      `update turns set lease_expires_at = ? where lease_owner = ? and status in ('pending', 'submitted', 'running')`,
+      this.now().getTime() + ttlMs,
+      owner,
+    ).changes;
   }
 
   async releaseTurn(turnId: string, owner: string): Promise<void> {
-    this.db.update(turns).set({ leaseOwner: null, leaseExpiresAt: null }).where(and(eq(turns.id, turnId), eq(turns.leaseOwner, owner))).run();
+    this.run('update turns set lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ?', turnId, owner);
   }
 
   async sessionCostMicros(sessionId: string): Promise<number> {
-    return this.db.select({ total: sql<number>`coalesce(sum(${turns.costMicros}), 0)` }).from(turns).where(eq(turns.sessionId, sessionId)).get()!.total;
+    return this.one('select coalesce(sum(cost_micros), 0) from turns where session_id = ?', sessionId)![0] as number;
   }
 
   // ---------------------------------------------------------------- refs
 
   async setRef(sessionId: string, name: string, turnId: string): Promise<RefRow> {
     validateRefName(name);
-    return this.db.transaction((tx) => {
-      this.requireTurnInSession(tx, sessionId, turnId);
-      return tx
-        .insert(refs)
-        .values({ sessionId, name, turnId, createdAt: this.now() })
-        .onConflictDoUpdate({ target: [refs.sessionId, refs.name], set: { turnId } })
-        .returning()
-        .get();
+    return this.transactionally(() => {
+      this.requireTurnInSession(sessionId, turnId);
+      const values = this.one(
+        `insert into refs (session_id, name, turn_id, created_at) values (?, ?, ?, ?)
+         on conflict (session_id, name) do update set turn_id = excluded.turn_id returning ${refCodec.select}`,
+        sessionId,
+        name,
+        turnId,
+        this.now().getTime(),
+      );
+      return refCodec.decode(values!);
     });
   }
 
@@ -531,28 +559,28 @@ export class SessionStore {
   }
 
   async findRef(sessionId: string, name: string): Promise<RefRow | undefined> {
-    return this.db.select().from(refs).where(and(eq(refs.sessionId, sessionId), eq(refs.name, name))).get();
+    const values = this.one(`select ${refCodec.select} from refs where session_id = ? and name = ?`, sessionId, name);
+    return values && refCodec.decode(values);
   }
 
   async listRefs(sessionId: string): Promise<RefRow[]> {
-    return this.db.select().from(refs).where(eq(refs.sessionId, sessionId)).orderBy(asc(refs.name)).all();
+    return this.all(`select ${refCodec.select} from refs where session_id = ? order by name`, sessionId).map((r) => refCodec.decode(r));
   }
 
   async deleteRef(sessionId: string, name: string): Promise<void> {
-    this.db.update(sessions).set({ headRef: null }).where(and(eq(sessions.id, sessionId), eq(sessions.headRef, name))).run();
-    const result = this.db.delete(refs).where(and(eq(refs.sessionId, sessionId), eq(refs.name, name))).run();
-    if (result.changes === 0) throw new NotFoundError('branch', name);
+    this.transactionally(() => {
+      this.run('update sessions set head_ref = null where id = ? and head_ref = ?', sessionId, name);
+      if (this.run('delete from refs where session_id = ? and name = ?', sessionId, name).changes === 0) throw new NotFoundError('branch', name);
+    });
   }
 
   async renameRef(sessionId: string, from: string, to: string): Promise<RefRow> {
     validateRefName(to);
-    return this.db.transaction((tx) => {
-      tx.update(sessions).set({ headRef: to }).where(and(eq(sessions.id, sessionId), eq(sessions.headRef, from))).run();
-      const existing = tx.select().from(refs).where(and(eq(refs.sessionId, sessionId), eq(refs.name, from))).get();
-      if (!existing) throw new NotFoundError('branch', from);
-      const clash = tx.select().from(refs).where(and(eq(refs.sessionId, sessionId), eq(refs.name, to))).get();
-      if (clash) throw new ConflictError(`branch '${to}' already exists`, { name: to });
-      return tx.update(refs).set({ name: to }).where(and(eq(refs.sessionId, sessionId), eq(refs.name, from))).returning().get()!;
+    return this.transactionally(() => {
+      this.run('update sessions set head_ref = ? where id = ? and head_ref = ?', to, sessionId, from);
+      if (!this.one('select 1 from refs where session_id = ? and name = ?', sessionId, from)) throw new NotFoundError('branch', from);
+      if (this.one('select 1 from refs where session_id = ? and name = ?', sessionId, to)) throw new ConflictError(`branch '${to}' already exists`, { name: to });
+      return refCodec.decode(this.one(`update refs set name = ? where session_id = ? and name = ? returning ${refCodec.select}`, to, sessionId, from)!);
     });
   }
 
@@ -560,12 +588,13 @@ export class SessionStore {
 
   /** Records a blob's metadata (idempotent: the same hash is the same bytes). */
   async recordBlob(blob: NewBlob): Promise<BlobRow> {
-    this.db.insert(blobs).values({ ...blob, createdAt: this.now() }).onConflictDoNothing().run();
+    this.run(`${INSERT_BLOB} on conflict (hash) do nothing`, ...blobCodec.encodeRow({ ...blob, createdAt: this.now() }));
     return (await this.findBlob(blob.hash))!;
   }
 
   async findBlob(hash: string): Promise<BlobRow | undefined> {
-    return this.db.select().from(blobs).where(eq(blobs.hash, hash)).get();
+    const values = this.one(`select ${blobCodec.select} from blobs where hash = ?`, hash);
+    return values && blobCodec.decode(values);
   }
 
   // ---------------------------------------------------------------- bulk (import)
@@ -581,25 +610,159 @@ export class SessionStore {
     refs: readonly RefRow[];
     blobs: readonly BlobRow[];
   }): Promise<void> {
-    this.db.transaction((tx) => {
-      for (const blob of graph.blobs) tx.insert(blobs).values(blob).onConflictDoNothing().run();
-      tx.insert(sessions).values({ ...graph.session, headTurnId: graph.session.headTurnId }).run();
-      for (const turn of graph.turns) tx.insert(turns).values(turn).run();
-      for (let i = 0; i < graph.outputs.length; i += 200) tx.insert(outputs).values(graph.outputs.slice(i, i + 200) as OutputRow[]).run();
-      for (const ref of graph.refs) tx.insert(refs).values(ref).run();
+    this.transactionally(() => {
+      for (const blob of graph.blobs) this.run(`${INSERT_BLOB} on conflict (hash) do nothing`, ...blobCodec.encodeRow(blob));
+      this.run(INSERT_SESSION, ...sessionCodec.encodeRow(graph.session));
+      // Segments are the store's own index: worked out here, the same way insertTurn does.
+      const placed = new Map<string, { segment: string; depth: number }>();
+      const taken = new Set<string>();
+      for (const turn of graph.turns) {
+        const parent = turn.parentId === null ? undefined : placed.get(turn.parentId);
+        const segment = parent && !taken.has(`${parent.segment} ${turn.depth}`) ? parent.segment : turn.id;
+        placed.set(turn.id, { segment, depth: turn.depth });
+        taken.add(`${segment} ${turn.depth}`);
+        this.run(INSERT_TURN, ...turnCodec.encodeRow(turn), segment);
+      }
+      for (const output of graph.outputs) this.run(INSERT_OUTPUT, ...outputCodec.encodeRow(output));
+      for (const ref of graph.refs) this.run(INSERT_REF, ...refCodec.encodeRow(ref));
     });
   }
 
   /** Runs `fn` in one transaction (synchronous work only). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(() => fn());
+    return this.transactionally(fn);
   }
 
-  private requireTurnInSession(tx: Pick<KontextDatabase, 'select'>, sessionId: string, turnId: string): void {
-    const turn = tx.select({ sessionId: turns.sessionId }).from(turns).where(eq(turns.id, turnId)).get();
-    if (!turn) throw new NotFoundError('turn', turnId);
-    if (turn.sessionId !== sessionId) throw new NotFoundError('turn', turnId, `turn '${turnId}' is not in session '${sessionId}'`);
+  // ---------------------------------------------------------------- plumbing
+
+  private transactionally<T>(fn: () => T): T {
+    return this.runInTransaction(fn) as T;
   }
+
+  /** The cached prepared statement for `sql` (row-returning ones hand back arrays). */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.client.prepare(sql);
+      if (statement.reader) statement.raw(true);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private all(sql: string, ...params: unknown[]): unknown[][] {
+    return this.statement(sql).all(...params) as unknown[][];
+  }
+
+  private one(sql: string, ...params: unknown[]): unknown[] | undefined {
+    return this.statement(sql).get(...params) as unknown[] | undefined;
+  }
+
+  private run(sql: string, ...params: unknown[]): Database.RunResult {
+    return this.statement(sql).run(...params);
+  }
+
+  private sessionOrThrow(values: unknown[] | undefined, id: string): SessionRow {
+    if (!values) throw new NotFoundError('session', id);
+    return sessionCodec.decode(values);
+  }
+
+  private turnOrThrow(values: unknown[] | undefined, id: string): TurnRow {
+    if (!values) throw new NotFoundError('turn', id);
+    return turnCodec.decode(values);
+  }
+
+  /** Why a conditional status update matched nothing: no such turn, or a move not allowed from where it is. */
+  private refusedMove(id: string, to: TurnStatus): KontextError {
+    const current = this.one('select status from turns where id = ?', id);
+    if (!current) return new NotFoundError('turn', id);
+    const from = current[0] as TurnStatus;
+    return new ConflictError(`turn '${id}' cannot move from ${from} to ${to}`, { turnId: id, from, to });
+  }
+
+  private requireTurnInSession(sessionId: string, turnId: string): void {
+    const turn = this.one('select session_id from turns where id = ?', turnId);
+    if (!turn) throw new NotFoundError('turn', turnId);
+    if (turn[0] !== sessionId) throw new NotFoundError('turn', turnId, `turn '${turnId}' is not in session '${sessionId}'`);
+  }
+}
+
+interface AppendOptions {
+  moveHead?: boolean;
+  headRef?: string | null;
+  /** Write the turn already succeeded with these outputs (memo hits, exact replays, source images), atomically. */
+  complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch };
+}
+
+/** What `kontext log` shows of a turn. */
+export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode' | 'createdAt'>;
+
+const SUMMARY_SELECT = 'id, parent_id, depth, kind, status, prompt, seed_used, cost_micros, origin_kind, error_code, created_at';
+
+function decodeSummary(v: unknown[]): TurnSummary {
+  return {
+    id: v[0] as string,
+    parentId: v[1] as string | null,
+    depth: v[2] as number,
+    kind: v[3] as TurnKind,
+    status: v[4] as TurnStatus,
+    prompt: v[5] as string | null,
+    seedUsed: v[6] as number | null,
+    costMicros: v[7] as number,
+    originKind: v[8] as TurnRow['originKind'],
+    errorCode: v[9] as string | null,
+    createdAt: new Date(v[10] as number),
+  };
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+const columnList = <Row>(codec: RowCodec<Row>) => codec.columns.map((c) => c.sql).join(', ');
+
+const SELECT_SESSION = `select ${sessionCodec.select} from sessions where id = ?`;
+const SELECT_TURN = `select ${turnCodec.select} from turns where id = ?`;
+const INSERT_SESSION = `insert into sessions (${columnList(sessionCodec)}) values (${placeholders(sessionCodec.columns.length)})`;
+const INSERT_TURN = `insert into turns (${columnList(turnCodec)}, segment_id) values (${placeholders(turnCodec.columns.length + 1)})`;
+const INSERT_OUTPUT = `insert into outputs (${columnList(outputCodec)}) values (${placeholders(outputCodec.columns.length)})`;
+const INSERT_BLOB = `insert into blobs (${columnList(blobCodec)}) values (${placeholders(blobCodec.columns.length)})`;
+const INSERT_REF = `insert into refs (${columnList(refCodec)}) values (${placeholders(refCodec.columns.length)})`;
+
+/**
+ * The segments on the path to a turn, nearest first: the turn's own (up to its depth), then
+ * for each segment the one holding the parent of its first turn (up to that parent's depth).
+ */
+const PATH_SEGMENTS = `with recursive segs(n, seg, max_depth) as (
+    select 0, segment_id, depth from turns where id = ?
+    union all
+    select segs.n + 1, parent.segment_id, parent.depth
+    from segs join turns first on first.id = segs.seg join turns parent on parent.id = first.parent_id
+  )`;
+
+/** Each segment's ids root-side first, as one string per segment (read from the (segment, depth, id) index). */
+const PATH_SEGMENTS_IDS = `${PATH_SEGMENTS}
+  select n, (select group_concat(id, ' ' order by depth) from turns where segment_id = segs.seg and depth <= segs.max_depth) from segs order by n`;
+
+const PATH_TURNS = `${PATH_SEGMENTS}
+  select ${turnCodec.select} from segs join turns on turns.segment_id = segs.seg and turns.depth <= segs.max_depth`;
+
+/** `'pending', 'submitted'`: the statuses a turn may move to `to` from, for a conditional UPDATE. */
+function statusesInto(to: TurnStatus): string {
+  return (Object.keys(TURN_TRANSITIONS) as TurnStatus[])
+    .filter((from) => canTransition(from, to))
+    .map((s) => `'${s}'`)
+    .join(', ');
+}
+
+/** `a = ?, b = ?` and the values to bind, for the defined keys of `patch`. */
+function setClause<Row>(codec: RowCodec<Row>, patch: Partial<Row>): { sql: string; values: unknown[] } {
+  const keys = Object.keys(patch) as (keyof Row & string)[];
+  return { sql: keys.map((k) => `${codec.sqlName(k)} = ?`).join(', '), values: keys.map((k) => codec.encode(k, patch[k])) };
+}
+
+/** The entries whose value is not undefined: an absent field is left as it is, never nulled. */
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(patch) as (keyof T)[]) if (patch[key] !== undefined) out[key] = patch[key];
+  return out;
 }
 
 const REF_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,99}$/;
@@ -620,10 +783,4 @@ export function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
-}
-
-let turnColumnList: [string, SQLiteColumn][] | undefined;
-
-function turnColumns(): [string, SQLiteColumn][] {
-  return (turnColumnList ??= Object.entries(getTableColumns(turns)) as [string, SQLiteColumn][]);
 }

@@ -81,12 +81,24 @@ export const turns = sqliteTable('turns', {
   createdAt: createdAt(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }),
   finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+  /**
+   * The store's own index of the tree, never part of a TurnRow: the turns of a session are cut
+   * into chains ("segments"), each named by its first turn. A turn continues its parent's
+   * segment when it is the parent's first child, and starts a new one otherwise (a branch).
+   * A path root → turn is then one range of (segment, depth) per fork on it, instead of one
+   * lookup per ancestor: a 10,000-turn path costs a few range scans, not 10,000 steps.
+   */
+  segmentId: text('segment_id'),
 }, (t) => [
   uniqueIndex('turns_id_session_uq').on(t.id, t.sessionId),
   index('turns_session_idx').on(t.sessionId),
   index('turns_parent_idx').on(t.parentId),
   index('turns_status_idx').on(t.status),
   index('turns_memo_idx').on(t.endpointId, t.inputBlob, t.seedRequested),
+  // One turn per depth in a segment (the chain property); the second index also carries the
+  // id, so listing a path's ids never reads the table.
+  uniqueIndex('turns_segment_depth_uq').on(t.segmentId, t.depth),
+  index('turns_segment_path_idx').on(t.segmentId, t.depth, t.id),
   foreignKey({ columns: [t.parentId, t.sessionId], foreignColumns: [t.id, t.sessionId], name: 'turns_parent_same_session_fk' }).onDelete('cascade'),
 ]);
 
@@ -112,7 +124,8 @@ export const refs = sqliteTable('refs', {
 ]);
 
 export type SessionRow = typeof sessions.$inferSelect;
-export type TurnRow = typeof turns.$inferSelect;
+/** A turn as the store hands it out: every column but the store-internal `segment_id`. */
+export type TurnRow = Omit<typeof turns.$inferSelect, 'segmentId'>;
 export type OutputRow = typeof outputs.$inferSelect;
 export type BlobRow = typeof blobs.$inferSelect;
 export type RefRow = typeof refs.$inferSelect;

@@ -37,6 +37,8 @@ describe('chaining', () => {
     expect(second.params.prompt).toBe('make it night');
     expect(second.seedRequested).toBe(2);
     expect(second.seedUsed).toBe(2);
+    // A finished turn is nobody's to run: its final write let go of the lease.
+    expect([first.leaseOwner, first.leaseExpiresAt, second.leaseOwner, second.leaseExpiresAt]).toEqual([null, null, null, null]);
   });
 
   it('sends the archived bytes when the provider no longer has its URL (e.g. after a restart)', async () => {
@@ -284,6 +286,7 @@ describe('memo, budget, cost and failure', () => {
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.errorCode).toBe('CANCELLED');
     expect((await running).status).toBe('cancelled');
+    expect((await engine.turnView(turn.id)).leaseOwner).toBeNull();
     // HEAD stepped back so the next edit continues from an image.
     const next = await engine.edit(session.id, 'make it blue', { seed: 2 });
     expect(next.status).toBe('succeeded');
