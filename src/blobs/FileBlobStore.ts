@@ -10,6 +10,10 @@ import { SHA256_HEX, type BlobStore } from './BlobStore.js';
 
 export const DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024;
 
+/** Temp names: pid and a random part fixed per process (pids are reused), then a counter. */
+const TEMP_PREFIX = `${process.pid.toString(36)}-${randomBytes(4).toString('hex')}`;
+let tempCounter = 0;
+
 /** A temp file this old belongs to a write that died (a killed process): no live write takes an hour. */
 export const STALE_TEMP_FILE_MS = 60 * 60 * 1000;
 
@@ -65,7 +69,8 @@ export class FileBlobStore implements BlobStore {
       this.swept = true;
       void this.sweepStaleTemporaryFiles().catch(() => undefined);
     }
-    const tmp = join(this.root, `.tmp-${randomBytes(8).toString('hex')}`);
+    // Unique per process and write; the pid keeps two processes sharing the folder apart.
+    const tmp = join(this.root, `.tmp-${TEMP_PREFIX}-${(++tempCounter).toString(36)}`);
     // A file handle written chunk by chunk: a write stream's buffering and events cost more
     // CPU than the few large chunks an image arrives in.
     const file = await open(tmp, 'wx');
