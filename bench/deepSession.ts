@@ -39,7 +39,7 @@ export async function benchDeepSession(options: { depth?: number; repeats?: numb
     const views: number[] = [];
     const walks: number[] = [];
     // For comparison, the classic walk: one recursive step per ancestor (what store.path did before segments).
-    const walk = store.db.$client.prepare(
+    const walk = store.sqlite.prepare(
       'with recursive up(id, parent_id) as (select id, parent_id from turns where id = ? union all select t.id, t.parent_id from turns t join up on t.id = up.parent_id) select id from up',
     );
     try {

@@ -34,19 +34,21 @@ export interface CommandSpec<I> {
 }
 
 /**
- * Wraps a command spec as a commander action: parse (usage errors exit 2 before any I/O),
- * open the database, resume what a killed process left in flight, run, print the result,
- * close. Errors propagate to `main`, which prints them as one line.
+ * Wraps a command spec as a commander action: load the command's module, parse (usage
+ * errors exit 2 before any I/O), open the database, resume what a killed process left in
+ * flight, run, print the result, close. Errors propagate to `main`, which prints them as
+ * one line.
  */
-export function commandAction<I>(runtime: CliRuntime, spec: CommandSpec<I>) {
+export function commandAction<I>(runtime: CliRuntime, load: () => Promise<CommandSpec<I>>) {
   return async (...raw: unknown[]): Promise<void> => {
     const command = raw.at(-1) as Command;
     const options = (raw.at(-2) ?? {}) as Record<string, unknown>;
     const args = raw.slice(0, -2).map((a) => a as string);
     const globals = readGlobals(command);
-    runtime.command = spec.name;
     runtime.output.json = globals.json;
     runtime.output.debug = globals.debug;
+    const spec = await load();
+    runtime.command = spec.name;
     const input = spec.parse(args, options, globals);
 
     // Lazy: the database and engine pull in SQLite, sharp and undici, which `--help` does not need.

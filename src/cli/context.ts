@@ -42,7 +42,8 @@ export class CliContext {
   constructor(
     readonly globals: GlobalOptions,
     readonly output: Output,
-    private readonly env: Readonly<Record<string, string | undefined>> = process.env,
+    /** Where FAL_KEY, the fal URL overrides and `serve`'s KONTEXT_TOKENS are read. */
+    readonly env: Readonly<Record<string, string | undefined>> = process.env,
   ) {
     this.store = SessionStore.open(globals.db);
     this.blobs = new FileBlobStore(join(dirname(globals.db), 'blobs'));

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `kontext` command: see `kontext --help`, or src/cli/program.ts for the commands and
- * src/cli/exitCodes.ts for the exit statuses.
+ * The `kontext` command: see `kontext --help`, or src/cli/commands/index.ts for the commands
+ * and src/cli/exitCodes.ts for the exit statuses.
  */
 import { CommanderError } from 'commander';
 import type { CliRuntime } from './action.js';
+import { describeContractOptions } from './contractOption.js';
 import { EXIT } from './exitCodes.js';
 import { Output } from './output.js';
 import { buildProgram } from './program.js';
@@ -18,7 +19,9 @@ async function main(argv: readonly string[], env: Readonly<Record<string, string
   const output = new Output({ json: argv.includes('--json'), debug: argv.includes('--debug'), secret: env.FAL_KEY });
   const runtime: CliRuntime = { output, exitCode: EXIT.ok, command: undefined, env };
   try {
-    await buildProgram(runtime).parseAsync([...argv], { from: 'user' });
+    const program = buildProgram(runtime);
+    await describeContractOptions(program, argv);
+    await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError && SHOWN.has(error.code)) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     return output.error(error, runtime.command);

@@ -3,26 +3,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { packageRoot } from '../store/packageRoot.js';
 import type { CliRuntime } from './action.js';
-import { registerBranch } from './commands/branch.js';
-import { registerCancel } from './commands/cancel.js';
-import { registerCheckout } from './commands/checkout.js';
-import { registerCost } from './commands/cost.js';
-import { registerEdit } from './commands/edit.js';
-import { registerExport } from './commands/export.js';
-import { registerImport } from './commands/import.js';
-import { registerLog } from './commands/log.js';
-import { registerNew } from './commands/new.js';
-import { registerOpen } from './commands/open.js';
-import { registerPick } from './commands/pick.js';
-import { registerRedo } from './commands/redo.js';
-import { registerReplay } from './commands/replay.js';
-import { registerResume } from './commands/resume.js';
-import { registerServe } from './commands/serve.js';
-import { registerSessions } from './commands/sessions.js';
-import { registerShow } from './commands/show.js';
-import { registerUndo } from './commands/undo.js';
-import { registerUse } from './commands/use.js';
-import { registerWhatIf } from './commands/whatif.js';
+import { declareCommands } from './commands/index.js';
 import { DEFAULT_DB } from './globals.js';
 
 const FOOTER = `
@@ -42,30 +23,6 @@ Environment:
 Turns are named like git commits: an id or a unique prefix of at least 4 characters, a
 branch name, HEAD, or HEAD~N. Every command first completes turns an interrupted kontext
 left in flight, by their request ids, without paying again.`;
-
-/** Commands in the order `kontext --help` lists them. */
-const COMMANDS = [
-  registerNew,
-  registerEdit,
-  registerLog,
-  registerShow,
-  registerCheckout,
-  registerUndo,
-  registerRedo,
-  registerBranch,
-  registerPick,
-  registerReplay,
-  registerWhatIf,
-  registerCancel,
-  registerResume,
-  registerCost,
-  registerSessions,
-  registerUse,
-  registerExport,
-  registerImport,
-  registerOpen,
-  registerServe,
-];
 
 /**
  * Builds the `kontext` command line: global options, every command, help listing each option
@@ -91,7 +48,7 @@ export function buildProgram(runtime: CliRuntime): Command {
     .addHelpText('after', FOOTER)
     .showSuggestionAfterError(true);
 
-  for (const register of COMMANDS) register(program, runtime);
+  declareCommands(program, runtime);
   program.hook('preSubcommand', (_program, sub) => {
     runtime.command = sub.name();
   });

@@ -1,5 +1,11 @@
 import type { RefRow, SessionRow, TurnRow } from '../store/schema.js';
 
+/**
+ * What `log` shows of a turn: the columns a query for a 10,000-turn tree has to read.
+ * Whole rows (`TurnRow`, `TurnView`) are accepted as they are.
+ */
+export type LogTurn = Pick<TurnRow, 'id' | 'parentId' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'>;
+
 export interface LogGraphOptions {
   /** Characters of the turn id shown. Default 8. */
   idLength?: number;
@@ -14,31 +20,37 @@ export function formatMicros(micros: number): string {
 }
 
 /** One line describing a turn: id, refs, prompt, seed, cost and status. */
-export function describeTurn(turn: TurnRow, labels: readonly string[], idLength = 8): string {
-  const parts = [turn.id.slice(0, idLength)];
-  if (labels.length > 0) parts.push(`(${labels.join(', ')})`);
-  parts.push(turn.kind === 'source' ? '[source image]' : turn.kind === 'text' ? `[text] ${turn.prompt ?? ''}` : (turn.prompt ?? ''));
-  const facts: string[] = [];
-  if (turn.seedUsed !== null) facts.push(`seed ${turn.seedUsed}`);
-  if (turn.kind !== 'source') facts.push(formatMicros(turn.costMicros));
-  if (turn.originKind) facts.push(turn.originKind);
-  if (turn.status !== 'succeeded') facts.push(turn.status + (turn.errorCode ? `: ${turn.errorCode}` : ''));
-  return facts.length > 0 ? `${parts.join(' ')}  · ${facts.join(' · ')}` : parts.join(' ');
+export function describeTurn(turn: LogTurn, labels: readonly string[], idLength = 8): string {
+  // Concatenated rather than joined from arrays: `log` calls this for every turn of a
+  // 10,000-turn tree, where short-lived arrays cost more than the text itself.
+  let line = turn.id.slice(0, idLength);
+  if (labels.length > 0) line += ` (${labels.join(', ')})`;
+  line += ` ${turn.kind === 'source' ? '[source image]' : turn.kind === 'text' ? `[text] ${turn.prompt ?? ''}` : (turn.prompt ?? '')}`;
+  let facts = '';
+  if (turn.seedUsed !== null) facts += ` · seed ${turn.seedUsed}`;
+  if (turn.kind !== 'source') facts += ` · ${formatMicros(turn.costMicros)}`;
+  if (turn.originKind) facts += ` · ${turn.originKind}`;
+  if (turn.status !== 'succeeded') facts += ` · ${turn.status}${turn.errorCode ? `: ${turn.errorCode}` : ''}`;
+  // `id prompt  · seed 7 · $0.04`: the first fact is set off by two spaces.
+  return facts === '' ? line : `${line} ${facts}`;
 }
+
+const NO_LABELS: readonly string[] = [];
 
 /**
  * Renders a session's tree newest first, like `git log --graph`: each branch gets a lane,
  * and `|/` shows where a branch forks off its parent turn.
  */
-export function logGraph(session: SessionRow, turns: readonly TurnRow[], refs: readonly RefRow[], options: LogGraphOptions = {}): string[] {
+export function logGraph(session: SessionRow, turns: readonly LogTurn[], refs: readonly RefRow[], options: LogGraphOptions = {}): string[] {
   const idLength = options.idLength ?? 8;
   const graph = options.graph ?? true;
-  const byId = new Map(turns.map((t) => [t.id, t]));
-  let shown: TurnRow[] = [...turns];
+  let shown: readonly LogTurn[] = turns;
   if (options.headOnly && session.headTurnId) {
-    shown = [];
-    for (let t = byId.get(session.headTurnId); t; t = t.parentId ? byId.get(t.parentId) : undefined) shown.push(t);
-    shown.reverse();
+    const byId = new Map<string, LogTurn>();
+    for (const t of turns) byId.set(t.id, t);
+    const path: LogTurn[] = [];
+    for (let t = byId.get(session.headTurnId); t; t = t.parentId ? byId.get(t.parentId) : undefined) path.push(t);
+    shown = path.reverse();
   }
   const labels = new Map<string, string[]>();
   for (const ref of refs) {
@@ -49,49 +61,65 @@ export function logGraph(session: SessionRow, turns: readonly TurnRow[], refs: r
     labels.set(session.headTurnId, ['HEAD', ...(labels.get(session.headTurnId) ?? [])]);
   }
 
+  // The tree as int arrays over `shown`'s indexes: a 10,000-turn walk then hashes each id
+  // once, instead of in several maps and sets.
+  const n = shown.length;
+  const indexOf = new Map<string, number>();
+  for (let i = 0; i < n; i++) indexOf.set(shown[i]!.id, i);
+  const parentOf = new Int32Array(n).fill(-1); // -1: a root, or its parent is not shown
+  const lastChild = new Int32Array(n).fill(-1);
+  const prevSibling = new Int32Array(n).fill(-1);
+  const roots: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const parentId = shown[i]!.parentId;
+    const parent = parentId ? indexOf.get(parentId) : undefined;
+    if (parent === undefined) {
+      roots.push(i);
+      continue;
+    }
+    parentOf[i] = parent;
+    prevSibling[i] = lastChild[parent]!;
+    lastChild[parent] = i;
+  }
+
   // Pre-order walk (older children first), reversed: children before parents, newest branch on top.
-  const children = new Map<string | null, TurnRow[]>();
-  const shownIds = new Set(shown.map((t) => t.id));
-  for (const t of shown) {
-    const parent = t.parentId && shownIds.has(t.parentId) ? t.parentId : null;
-    children.set(parent, [...(children.get(parent) ?? []), t]);
-  }
-  const order: TurnRow[] = [];
-  const stack = [...(children.get(null) ?? [])].reverse();
+  const order = new Int32Array(n);
+  let placed = n;
+  const stack = roots.reverse();
   while (stack.length > 0) {
-    const t = stack.pop()!;
-    order.push(t);
-    const kids = children.get(t.id);
-    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    const i = stack.pop()!;
+    order[--placed] = i;
+    for (let child = lastChild[i]!; child !== -1; child = prevSibling[child]!) stack.push(child);
   }
-  order.reverse();
 
   const lines: string[] = [];
-  const lanes: (string | null)[] = []; // each lane waits for this turn id to be printed
-  for (const turn of order) {
-    const text = describeTurn(turn, labels.get(turn.id) ?? [], idLength);
+  const lanes: number[] = []; // each lane waits for the turn at this index to be printed
+  for (let o = placed; o < n; o++) {
+    const i = order[o]!;
+    const turn = shown[i]!;
+    const text = describeTurn(turn, labels.get(turn.id) ?? NO_LABELS, idLength);
     if (!graph) {
       lines.push(text);
       continue;
     }
-    let waiting = lanes.flatMap((id, i) => (id === turn.id ? [i] : []));
-    if (waiting.length === 0) {
-      lanes.push(turn.id);
-      waiting = [lanes.length - 1];
+    let col = -1;
+    let forks: number[] | undefined;
+    for (let lane = 0; lane < lanes.length; lane++) {
+      if (lanes[lane] !== i) continue;
+      if (col === -1) col = lane;
+      else (forks ??= []).push(lane);
     }
+    if (col === -1) col = lanes.push(i) - 1;
     // Extra lanes waiting for this turn are branches forking here: fold them in, right to left.
-    for (const lane of waiting.slice(1).reverse()) {
-      lines.push(
-        lanes
-          .map((_, i) => (i < lane ? '|' : i === lane ? '/' : '/'))
-          .join(' ')
-          .replace(/\| \//, '|/'),
-      );
-      lanes.splice(lane, 1);
+    if (forks) {
+      for (let f = forks.length - 1; f >= 0; f--) {
+        const lane = forks[f]!;
+        lines.push(`${'| '.repeat(lane - 1)}|/${' /'.repeat(lanes.length - lane - 1)}`);
+        lanes.splice(lane, 1);
+      }
     }
-    const col = waiting[0]!;
-    lines.push(`${lanes.map((_, i) => (i === col ? '*' : '|')).join(' ')} ${text}`);
-    if (turn.parentId && shownIds.has(turn.parentId)) lanes[col] = turn.parentId;
+    lines.push(`${'| '.repeat(col)}*${' |'.repeat(lanes.length - col - 1)} ${text}`);
+    if (parentOf[i] !== -1) lanes[col] = parentOf[i]!;
     else lanes.splice(col, 1);
   }
   return lines;

@@ -4,7 +4,7 @@ import { ConflictError } from '../errors/ConflictError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
 import type { KontextError } from '../errors/KontextError.js';
 import { ValidationError } from '../errors/ValidationError.js';
-import { openDatabase, type KontextDatabase, type OpenDatabaseOptions } from './openDatabase.js';
+import { openDatabase, type OpenDatabaseOptions } from './openDatabase.js';
 import { blobCodec, outputCodec, refCodec, sessionCodec, turnCodec, type RowCodec } from './rowCodecs.js';
 import {
   type BlobRow,
@@ -90,7 +90,7 @@ const ID_ALPHABET_RE = /^[A-Za-z0-9_-]+$/;
  * database (Postgres, for several servers) is a second implementation of this API, not a
  * rewrite of the engine. Every method that writes more than one row is one transaction.
  *
- * drizzle owns the schema and the migrations; the queries themselves are plain SQL run as
+ * drizzle owns the schema and the migrations (loaded only when one is pending); the queries themselves are plain SQL run as
  * prepared statements, each prepared once per store and cached, with rows decoded by
  * rowCodecs.ts. An edit turn makes about twenty store calls, and building and preparing each
  * through the query builder cost more CPU than everything else in the turn together.
@@ -98,16 +98,15 @@ const ID_ALPHABET_RE = /^[A-Za-z0-9_-]+$/;
 export class SessionStore {
   private readonly newId: () => string;
   private readonly now: () => Date;
-  private readonly client: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly runInTransaction: (fn: () => unknown) => unknown;
 
-  private constructor(readonly db: KontextDatabase, options: OpenStoreOptions) {
+  /** @param sqlite the open better-sqlite3 connection (tests and benchmarks read it directly). */
+  private constructor(readonly sqlite: Database.Database, options: OpenStoreOptions) {
     this.newId = options.newId ?? newTurnId;
     this.now = options.now ?? (() => new Date());
-    this.client = db.$client;
     // One transaction function for the life of the store; the work to do is its argument.
-    this.runInTransaction = this.client.transaction((fn: () => unknown) => fn());
+    this.runInTransaction = this.sqlite.transaction((fn: () => unknown) => fn());
   }
 
   /** Opens a SQLite file (created and migrated as needed) or `:memory:`. */
@@ -121,7 +120,7 @@ export class SessionStore {
 
   close(): void {
     this.statements.clear();
-    this.client.close();
+    this.sqlite.close();
   }
 
   // ---------------------------------------------------------------- sessions
@@ -470,6 +469,18 @@ export class SessionStore {
     return this.all(`select ${SUMMARY_SELECT} from turns where session_id = ? order by depth, created_at, id`, sessionId).map(decodeSummary);
   }
 
+  /** What a log line shows of each turn on the path root → `turnId`, in order. */
+  async pathSummaries(turnId: string): Promise<TurnSummary[]> {
+    const rows = this.all(`${PATH_SEGMENTS} select ${SUMMARY_SELECT} from segs join turns on turns.segment_id = segs.seg and turns.depth <= segs.max_depth`, turnId);
+    if (rows.length === 0) throw new NotFoundError('turn', turnId);
+    const path = new Array<TurnSummary>(rows.length);
+    for (const values of rows) {
+      const turn = decodeSummary(values);
+      path[turn.depth] = turn;
+    }
+    return path;
+  }
+
   /** Turns not yet finished (pending, submitted, running), in every session or one. */
   async inFlightTurns(sessionId?: string): Promise<TurnRow[]> {
     const inFlight = `status in ('pending', 'submitted', 'running')`;
@@ -643,7 +654,7 @@ export class SessionStore {
   private statement(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
-      statement = this.client.prepare(sql);
+      statement = this.sqlite.prepare(sql);
       if (statement.reader) statement.raw(true);
       this.statements.set(sql, statement);
     }
@@ -697,7 +708,7 @@ interface AppendOptions {
 /** What `kontext log` shows of a turn. */
 export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode' | 'createdAt'>;
 
-const SUMMARY_SELECT = 'id, parent_id, depth, kind, status, prompt, seed_used, cost_micros, origin_kind, error_code, created_at';
+const SUMMARY_SELECT = 'turns.id, turns.parent_id, turns.depth, turns.kind, turns.status, turns.prompt, turns.seed_used, turns.cost_micros, turns.origin_kind, turns.error_code, turns.created_at';
 
 function decodeSummary(v: unknown[]): TurnSummary {
   return {

@@ -130,7 +130,7 @@ async function snapshot(store: SessionStore, sessionId: string) {
 function rowCounts(store: SessionStore): Record<string, number> {
   const out: Record<string, number> = {};
   for (const table of ['sessions', 'turns', 'outputs', 'refs', 'blobs']) {
-    out[table] = (store.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+    out[table] = (store.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
   }
   return out;
 }

@@ -128,7 +128,7 @@ describe('the engine on the fal queue', () => {
     expect(fal.submissions).toHaveLength(1);
 
     const store = SessionStore.open(dbFile);
-    expect(store.db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(store.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
     const stored = await store.getTurn(turnId);
     expect(['submitted', 'running']).toContain(stored.status);
     expect(stored.requestId).toBe(fal.submissions[0]!.requestId);

@@ -7,6 +7,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/errors/index.js';
 import { mulberry32 } from '../../src/providers/local/prng.js';
+import { migrationsPending } from '../../src/store/openDatabase.js';
 import { packageRoot } from '../../src/store/packageRoot.js';
 import { SessionStore, type TurnRow } from '../../src/store/index.js';
 
@@ -53,7 +54,12 @@ async function expectPathsMatchParents(store: SessionStore, sessionId: string): 
     const expected = pathByParents(turns, turn.id);
     expect(await store.pathIds(turn.id)).toEqual(expected);
     expect((await store.path(turn.id)).map((t) => t.id)).toEqual(expected);
+    expect((await store.pathSummaries(turn.id)).map((t) => t.id)).toEqual(expected);
   }
+  // The narrow rows `kontext log` reads say the same as the whole rows, in the same order.
+  const summaryOf = ({ id, parentId, depth, kind, status, prompt, seedUsed, costMicros, originKind, errorCode, createdAt }: TurnRow) =>
+    ({ id, parentId, depth, kind, status, prompt, seedUsed, costMicros, originKind, errorCode, createdAt });
+  expect(await store.listTurnSummaries(sessionId)).toEqual(turns.map(summaryOf));
 }
 
 /** Segment invariants straight from SQL: one turn per (segment, depth), each segment one chain. */
@@ -135,7 +141,11 @@ describe('paths through segments', () => {
     }
     raw.close();
 
+    const stale = new Database(file);
+    expect(migrationsPending(stale, join(packageRoot(), 'migrations'))).toBe(true);
+    stale.close();
     const store = SessionStore.open(file);
+    expect(migrationsPending(store.sqlite, join(packageRoot(), 'migrations'))).toBe(false);
     for (const turn of written) expect(await store.pathIds(turn.id)).toEqual(pathByParents(written, turn.id));
     // New turns continue the migrated segments correctly.
     const added = await store.appendTurn({ sessionId: 's1', parentId: 't5', kind: 'edit' });

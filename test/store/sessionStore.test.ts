@@ -47,8 +47,8 @@ describe('migrations', () => {
 
   it('opens the file in WAL mode with foreign keys on', () => {
     const store = SessionStore.open(tempDb());
-    expect(store.db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(store.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     store.close();
   });
 });
@@ -100,7 +100,7 @@ describe('the turn tree', () => {
     const store = SessionStore.inMemory();
     const one = await sessionWithRoot(store);
     const two = await sessionWithRoot(store);
-    const sqlite = store.db.$client;
+    const sqlite = store.sqlite;
     expect(() =>
       sqlite
         .prepare("insert into turns (id, session_id, parent_id, depth, kind, status, created_at) values ('x', ?, ?, 1, 'edit', 'pending', 0)")

@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { commandAction, type CliRuntime } from '../action.js';
+import type { CommandSpec } from '../action.js';
 import { UsageError } from '../UsageError.js';
 import { short } from '../views.js';
 
@@ -10,69 +9,58 @@ type BranchInput =
   | { action: 'rename'; from: string; to: string };
 
 /** `kontext branch [name] [-d name] [-m old new]`: list, create, delete or rename branches. */
-export function registerBranch(program: Command, runtime: CliRuntime): void {
-  program
-    .command('branch')
-    .description('list branches (* marks the one HEAD is attached to), or create one at HEAD (or <start>), delete (-d) or rename (-m) one')
-    .argument('[name]', 'branch to create (or with -d, to delete; with -m, to rename)')
-    .argument('[start|new]', 'turn or branch the new branch points at (default: HEAD); with -m, the new name')
-    .option('-d, --delete', 'delete the branch <name>; its turns stay (default: off: list, or create <name>)')
-    .option('-m, --move', 'rename the branch <name> to <new> (default: off: list, or create <name>)')
-    .action(
-      commandAction<BranchInput>(runtime, {
-        name: 'branch',
-        parse: ([name, second], options) => {
-          if (options.delete && options.move) throw new UsageError('-d and -m cannot be used together');
-          if (options.delete) {
-            if (name === undefined || second !== undefined) throw new UsageError('-d takes exactly one branch name: kontext branch -d <name>');
-            return { action: 'delete', name };
-          }
-          if (options.move) {
-            if (name === undefined || second === undefined) throw new UsageError('-m takes two branch names: kontext branch -m <old> <new>');
-            return { action: 'rename', from: name, to: second };
-          }
-          return name === undefined ? { action: 'list' } : { action: 'create', name, at: second ?? 'HEAD' };
-        },
-        run: async (ctx, input) => {
-          const { store } = ctx;
-          const sessionId = await ctx.sessionId();
-          switch (input.action) {
-            case 'create': {
-              const engine = await ctx.engine();
-              const ref = await engine.createBranch(sessionId, input.name, input.at);
-              return { data: { created: { name: ref.name, turnId: ref.turnId } }, text: [`created branch ${ref.name} at ${short(ref.turnId)}`] };
-            }
-            case 'delete': {
-              const ref = await store.findRef(sessionId, input.name);
-              await (await ctx.engine()).deleteBranch(sessionId, input.name);
-              return { data: { deleted: { name: input.name, turnId: ref?.turnId ?? null } }, text: [`deleted branch ${input.name}${ref ? ` (was ${short(ref.turnId)})` : ''}`] };
-            }
-            case 'rename': {
-              const ref = await (await ctx.engine()).renameBranch(sessionId, input.from, input.to);
-              return { data: { renamed: { from: input.from, to: ref.name, turnId: ref.turnId } }, text: [`renamed branch ${input.from} to ${ref.name}`] };
-            }
-            case 'list': {
-              const session = await store.getSession(sessionId);
-              const refs = await store.listRefs(sessionId);
-              const turns = new Map((await Promise.all(refs.map((r) => store.getTurn(r.turnId)))).map((t) => [t.id, t]));
-              const width = Math.max(0, ...refs.map((r) => r.name.length));
-              const text = refs.map((r) => {
-                const turn = turns.get(r.turnId);
-                const what = turn?.kind === 'source' ? '[source image]' : (turn?.prompt ?? '');
-                return `${session.headRef === r.name ? '*' : ' '} ${r.name.padEnd(width)}  ${short(r.turnId)} ${what}`.trimEnd();
-              });
-              if (!session.headRef && session.headTurnId) text.unshift(`* (HEAD detached at ${short(session.headTurnId)})`);
-              return {
-                data: {
-                  head: session.headTurnId,
-                  attached: session.headRef,
-                  branches: refs.map((r) => ({ name: r.name, turnId: r.turnId, attached: session.headRef === r.name })),
-                },
-                text,
-              };
-            }
-          }
-        },
-      }),
-    );
-}
+export const branchCommand: CommandSpec<BranchInput> = {
+  name: 'branch',
+  parse: ([name, second], options) => {
+    if (options.delete && options.move) throw new UsageError('-d and -m cannot be used together');
+    if (options.delete) {
+      if (name === undefined || second !== undefined) throw new UsageError('-d takes exactly one branch name: kontext branch -d <name>');
+      return { action: 'delete', name };
+    }
+    if (options.move) {
+      if (name === undefined || second === undefined) throw new UsageError('-m takes two branch names: kontext branch -m <old> <new>');
+      return { action: 'rename', from: name, to: second };
+    }
+    return name === undefined ? { action: 'list' } : { action: 'create', name, at: second ?? 'HEAD' };
+  },
+  run: async (ctx, input) => {
+    const { store } = ctx;
+    const sessionId = await ctx.sessionId();
+    switch (input.action) {
+      case 'create': {
+        const engine = await ctx.engine();
+        const ref = await engine.createBranch(sessionId, input.name, input.at);
+        return { data: { created: { name: ref.name, turnId: ref.turnId } }, text: [`created branch ${ref.name} at ${short(ref.turnId)}`] };
+      }
+      case 'delete': {
+        const ref = await store.findRef(sessionId, input.name);
+        await (await ctx.engine()).deleteBranch(sessionId, input.name);
+        return { data: { deleted: { name: input.name, turnId: ref?.turnId ?? null } }, text: [`deleted branch ${input.name}${ref ? ` (was ${short(ref.turnId)})` : ''}`] };
+      }
+      case 'rename': {
+        const ref = await (await ctx.engine()).renameBranch(sessionId, input.from, input.to);
+        return { data: { renamed: { from: input.from, to: ref.name, turnId: ref.turnId } }, text: [`renamed branch ${input.from} to ${ref.name}`] };
+      }
+      case 'list': {
+        const session = await store.getSession(sessionId);
+        const refs = await store.listRefs(sessionId);
+        const turns = new Map((await Promise.all(refs.map((r) => store.getTurn(r.turnId)))).map((t) => [t.id, t]));
+        const width = Math.max(0, ...refs.map((r) => r.name.length));
+        const text = refs.map((r) => {
+          const turn = turns.get(r.turnId);
+          const what = turn?.kind === 'source' ? '[source image]' : (turn?.prompt ?? '');
+          return `${session.headRef === r.name ? '*' : ' '} ${r.name.padEnd(width)}  ${short(r.turnId)} ${what}`.trimEnd();
+        });
+        if (!session.headRef && session.headTurnId) text.unshift(`* (HEAD detached at ${short(session.headTurnId)})`);
+        return {
+          data: {
+            head: session.headTurnId,
+            attached: session.headRef,
+            branches: refs.map((r) => ({ name: r.name, turnId: r.turnId, attached: session.headRef === r.name })),
+          },
+          text,
+        };
+      }
+    }
+  },
+};

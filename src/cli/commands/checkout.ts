@@ -1,6 +1,5 @@
-import type { Command } from 'commander';
 import type { SessionRow } from '../../store/schema.js';
-import { commandAction, type CliRuntime } from '../action.js';
+import type { CommandSpec } from '../action.js';
 import type { CliContext } from '../context.js';
 import type { CommandResult } from '../output.js';
 import { headLine, sessionJson, turnJson } from '../views.js';
@@ -15,16 +14,8 @@ export async function headMoved(ctx: CliContext, session: SessionRow): Promise<C
 }
 
 /** `kontext checkout <turn|branch>`: moves HEAD; a branch name attaches HEAD to that branch. */
-export function registerCheckout(program: Command, runtime: CliRuntime): void {
-  program
-    .command('checkout')
-    .description('move HEAD to a turn or branch (a branch name attaches HEAD, so edits advance the branch)')
-    .argument('<turn|branch>', 'branch name, turn id or unique prefix (at least 4 characters), HEAD~N')
-    .action(
-      commandAction<{ ref: string }>(runtime, {
-        name: 'checkout',
-        parse: ([ref]) => ({ ref: ref! }),
-        run: async (ctx, input) => headMoved(ctx, await (await ctx.engine()).checkout(await ctx.sessionId(), input.ref)),
-      }),
-    );
-}
+export const checkoutCommand: CommandSpec<{ ref: string }> = {
+  name: 'checkout',
+  parse: ([ref]) => ({ ref: ref! }),
+  run: async (ctx, input) => headMoved(ctx, await (await ctx.engine()).checkout(await ctx.sessionId(), input.ref)),
+};

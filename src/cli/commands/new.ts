@@ -1,8 +1,5 @@
 import { basename } from 'node:path';
-import type { Command } from 'commander';
-import { FAL_KONTEXT_PRO, LOCAL_KONTEXT_SIM } from '../../kontext/endpoints.js';
-import { commandAction, type CliRuntime } from '../action.js';
-import { EDIT_ENDPOINTS } from '../params.js';
+import type { CommandSpec } from '../action.js';
 import { UsageError } from '../UsageError.js';
 import { sessionJson, short, turnJson, turnLines } from '../views.js';
 
@@ -15,57 +12,45 @@ interface NewInput {
 }
 
 /** `kontext new <image>` / `kontext new --prompt "<text>"`: starts a session and makes it current. */
-export function registerNew(program: Command, runtime: CliRuntime): void {
-  program
-    .command('new')
-    .description('start a session from an image (file path or http(s) URL), or from a prompt (text-to-image), and make it current')
-    .argument('[image]', 'image file path or http(s) URL to start from')
-    .option('--prompt <text>', 'generate the first image from this prompt instead (default: none: start from <image>)')
-    .option('--title <text>', 'title of the session (default: the image file name, or the prompt)')
-    .option('--endpoint <id>', `edit endpoint every turn uses: ${EDIT_ENDPOINTS.join(', ')} (default: ${FAL_KONTEXT_PRO} with fal, ${LOCAL_KONTEXT_SIM} with local)`)
-    .option('--budget <dollars>', 'refuse any turn that would take the session above this spend, e.g. 2.50 (default: no limit)')
-    .action(
-      commandAction<NewInput>(runtime, {
-        name: 'new',
-        parse: ([image], options) => {
-          const prompt = options.prompt as string | undefined;
-          if ((image === undefined) === (prompt === undefined)) {
-            throw new UsageError("give an image to start from ('kontext new photo.png') or a prompt ('kontext new --prompt \"a red bicycle\"'), not both");
-          }
-          const budget = options.budget as string | undefined;
-          if (budget !== undefined && !/^\d+(\.\d{1,6})?$/.test(budget.trim())) {
-            throw new UsageError(`--budget: ${JSON.stringify(budget)} is not allowed; allowed: an amount of dollars such as 2 or 0.50`);
-          }
-          const title = (options.title as string | undefined) ?? (image !== undefined ? basename(image.split('?')[0]!) : prompt!.trim().slice(0, 60));
-          return {
-            image,
-            prompt,
-            title,
-            endpoint: options.endpoint as string | undefined,
-            budgetMicros: budget === undefined ? undefined : Math.round(Number(budget) * 1e6),
-          };
-        },
-        run: async (ctx, input) => {
-          const engine = await ctx.providerEngine();
-          const session = await engine.startSession({
-            ...(input.image !== undefined ? { image: input.image } : { prompt: input.prompt! }),
-            title: input.title,
-            endpoint: input.endpoint,
-            budgetMicros: input.budgetMicros,
-          });
-          ctx.current.set(session.id);
-          const root = await engine.turnView(session.headTurnId!);
-          const failed = root.status !== 'succeeded';
-          return {
-            data: { session: sessionJson(session), root: turnJson(root, engine.blobs), current: session.id },
-            text: [
-              `session ${session.id}${session.title ? ` "${session.title}"` : ''} started ${input.image !== undefined ? `from ${input.image}` : 'from a prompt'}`,
-              ...turnLines(root, engine.blobs, ['HEAD -> main']),
-              `now using session ${short(session.id)} (kontext use <session> to switch)`,
-            ],
-            failure: failed ? `the first image was not made: turn ${short(root.id)} ${root.status}${root.errorCode ? ` (${root.errorCode}: ${root.errorMessage})` : ''}` : undefined,
-          };
-        },
-      }),
-    );
-}
+export const newCommand: CommandSpec<NewInput> = {
+  name: 'new',
+  parse: ([image], options) => {
+    const prompt = options.prompt as string | undefined;
+    if ((image === undefined) === (prompt === undefined)) {
+      throw new UsageError("give an image to start from ('kontext new photo.png') or a prompt ('kontext new --prompt \"a red bicycle\"'), not both");
+    }
+    const budget = options.budget as string | undefined;
+    if (budget !== undefined && !/^\d+(\.\d{1,6})?$/.test(budget.trim())) {
+      throw new UsageError(`--budget: ${JSON.stringify(budget)} is not allowed; allowed: an amount of dollars such as 2 or 0.50`);
+    }
+    const title = (options.title as string | undefined) ?? (image !== undefined ? basename(image.split('?')[0]!) : prompt!.trim().slice(0, 60));
+    return {
+      image,
+      prompt,
+      title,
+      endpoint: options.endpoint as string | undefined,
+      budgetMicros: budget === undefined ? undefined : Math.round(Number(budget) * 1e6),
+    };
+  },
+  run: async (ctx, input) => {
+    const engine = await ctx.providerEngine();
+    const session = await engine.startSession({
+      ...(input.image !== undefined ? { image: input.image } : { prompt: input.prompt! }),
+      title: input.title,
+      endpoint: input.endpoint,
+      budgetMicros: input.budgetMicros,
+    });
+    ctx.current.set(session.id);
+    const root = await engine.turnView(session.headTurnId!);
+    const failed = root.status !== 'succeeded';
+    return {
+      data: { session: sessionJson(session), root: turnJson(root, engine.blobs), current: session.id },
+      text: [
+        `session ${session.id}${session.title ? ` "${session.title}"` : ''} started ${input.image !== undefined ? `from ${input.image}` : 'from a prompt'}`,
+        ...turnLines(root, engine.blobs, ['HEAD -> main']),
+        `now using session ${short(session.id)} (kontext use <session> to switch)`,
+      ],
+      failure: failed ? `the first image was not made: turn ${short(root.id)} ${root.status}${root.errorCode ? ` (${root.errorCode}: ${root.errorMessage})` : ''}` : undefined,
+    };
+  },
+};

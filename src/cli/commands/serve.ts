@@ -1,11 +1,7 @@
-import type { Command } from 'commander';
 import { KontextError } from '../../errors/KontextError.js';
-import { commandAction, type CliRuntime } from '../action.js';
-import { wholeNumber } from '../params.js';
-
-/** Mirrors src/server's defaults for the help text; the server applies its own. */
-const DEFAULT_PORT = 8787;
-const DEFAULT_HOST = '127.0.0.1';
+import type { CommandSpec } from '../action.js';
+import { wholeNumber } from '../wholeNumber.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
 
 /** A build without the server module says so instead of crashing. */
 class ServerUnavailableError extends KontextError {
@@ -15,60 +11,51 @@ class ServerUnavailableError extends KontextError {
 }
 
 /** `kontext serve [--port] [--host]`: the REST + SSE server over this database, until SIGINT/SIGTERM. */
-export function registerServe(program: Command, runtime: CliRuntime): void {
-  program
-    .command('serve')
-    .description('serve this database over HTTP (REST and server-sent events) until interrupted')
-    .option('--port <n>', `port to listen on, 0 for any free one (default: ${DEFAULT_PORT})`)
-    .option('--host <address>', `address to listen on; anything but loopback needs KONTEXT_TOKENS (default: ${DEFAULT_HOST})`)
-    .action(
-      commandAction<{ port: number; host: string }>(runtime, {
-        name: 'serve',
-        ownsSignals: true,
-        // Resumed in the background once listening: a server must not wait for old turns to start.
-        resume: 'none',
-        parse: (_args, options) => ({
-          port: options.port === undefined ? DEFAULT_PORT : wholeNumber(options.port as string, '--port', 65_535),
-          host: (options.host as string | undefined) ?? DEFAULT_HOST,
-        }),
-        run: async (ctx, options) => {
-          const { serve } = await loadServerModule();
-          const running = await serve({
-            engine: await ctx.providerEngine(),
-            port: options.port,
-            host: options.host,
-            env: runtime.env,
-            log: (line) => ctx.output.note(`kontext serve: ${line}`),
-            resume: false,
-            // The command closes the engine and the database itself, after the server stopped.
-            closeEngine: async () => undefined,
-          });
-          void ctx.resumeInFlight().then(
-            (report) => ctx.reportResume(report),
-            (error: unknown) => ctx.output.note(`kontext serve: resuming turns failed: ${(error as Error).message}`),
-          );
-          ctx.output.result({ data: { url: running.url, pid: process.pid }, text: [`listening on ${running.url} (Ctrl-C stops)`] }, 'serve');
-          await new Promise<void>((resolve) => {
-            let stopping = false;
-            const onSignal = () => {
-              // A second signal does not wait for running turns: they stay resumable anyway.
-              if (stopping) process.exit(130);
-              stopping = true;
-              ctx.output.note('kontext serve: shutting down (again to force)');
-              void running.close().finally(() => {
-                process.off('SIGINT', onSignal);
-                process.off('SIGTERM', onSignal);
-                resolve();
-              });
-            };
-            process.on('SIGINT', onSignal);
-            process.on('SIGTERM', onSignal);
-          });
-          return { data: undefined, text: [] };
-        },
-      }),
+export const serveCommand: CommandSpec<{ port: number; host: string }> = {
+  name: 'serve',
+  ownsSignals: true,
+  // Resumed in the background once listening: a server must not wait for old turns to start.
+  resume: 'none',
+  parse: (_args, options) => ({
+    port: options.port === undefined ? DEFAULT_PORT : wholeNumber(options.port as string, '--port', 65_535),
+    host: (options.host as string | undefined) ?? DEFAULT_HOST,
+  }),
+  run: async (ctx, options) => {
+    const { serve } = await loadServerModule();
+    const running = await serve({
+      engine: await ctx.providerEngine(),
+      port: options.port,
+      host: options.host,
+      env: ctx.env,
+      log: (line) => ctx.output.note(`kontext serve: ${line}`),
+      resume: false,
+      // The command closes the engine and the database itself, after the server stopped.
+      closeEngine: async () => undefined,
+    });
+    void ctx.resumeInFlight().then(
+      (report) => ctx.reportResume(report),
+      (error: unknown) => ctx.output.note(`kontext serve: resuming turns failed: ${(error as Error).message}`),
     );
-}
+    ctx.output.result({ data: { url: running.url, pid: process.pid }, text: [`listening on ${running.url} (Ctrl-C stops)`] }, 'serve');
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const onSignal = () => {
+        // A second signal does not wait for running turns: they stay resumable anyway.
+        if (stopping) process.exit(130);
+        stopping = true;
+        ctx.output.note('kontext serve: shutting down (again to force)');
+        void running.close().finally(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve();
+        });
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    return { data: undefined, text: [] };
+  },
+};
 
 async function loadServerModule(): Promise<typeof import('../../server/index.js')> {
   try {

@@ -1,25 +1,17 @@
-import type { Command } from 'commander';
-import { commandAction, type CliRuntime } from '../action.js';
+import type { CommandSpec } from '../action.js';
 import { sessionJson, short } from '../views.js';
 
 /** `kontext sessions`: every session of the database, newest first, the current one marked. */
-export function registerSessions(program: Command, runtime: CliRuntime): void {
-  program
-    .command('sessions')
-    .description('list the sessions in the database, most recently changed first (* marks the current one)')
-    .action(
-      commandAction<null>(runtime, {
-        name: 'sessions',
-        parse: () => null,
-        run: async (ctx) => {
-          const sessions = await ctx.store.listSessions();
-          const current = ctx.globals.session ?? ctx.current.get();
-          const text = sessions.map(
-            (s) => `${s.id === current ? '*' : ' '} ${s.id}  ${s.updatedAt.toISOString().slice(0, 16).replace('T', ' ')}  HEAD ${short(s.headTurnId)}  ${s.title}`.trimEnd(),
-          );
-          if (text.length === 0) text.push("no sessions yet; start one with 'kontext new <image>'");
-          return { data: { current: current ?? null, sessions: sessions.map(sessionJson) }, text };
-        },
-      }),
+export const sessionsCommand: CommandSpec<null> = {
+  name: 'sessions',
+  parse: () => null,
+  run: async (ctx) => {
+    const sessions = await ctx.store.listSessions();
+    const current = ctx.globals.session ?? ctx.current.get();
+    const text = sessions.map(
+      (s) => `${s.id === current ? '*' : ' '} ${s.id}  ${s.updatedAt.toISOString().slice(0, 16).replace('T', ' ')}  HEAD ${short(s.headTurnId)}  ${s.title}`.trimEnd(),
     );
-}
+    if (text.length === 0) text.push("no sessions yet; start one with 'kontext new <image>'");
+    return { data: { current: current ?? null, sessions: sessions.map(sessionJson) }, text };
+  },
+};

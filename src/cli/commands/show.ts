@@ -1,61 +1,52 @@
-import type { Command } from 'commander';
 import { formatMicros } from '../../format/logGraph.js';
-import { commandAction, type CliRuntime } from '../action.js';
+import type { CommandSpec } from '../action.js';
 import { imageLine, refsByTurn, short, timingsText, turnJson } from '../views.js';
 
 /** `kontext show <turn>`: everything recorded about one turn. */
-export function registerShow(program: Command, runtime: CliRuntime): void {
-  program
-    .command('show')
-    .description('show one turn: prompt, params, seeds, cost, timings, provenance and its image files (archive paths)')
-    .argument('<turn>', 'turn id or unique prefix (at least 4 characters), branch name, HEAD, HEAD~N')
-    .action(
-      commandAction<{ turn: string }>(runtime, {
-        name: 'show',
-        parse: ([turn]) => ({ turn: turn! }),
-        run: async (ctx, input) => {
-          const { store, blobs } = ctx;
-          const session = await ctx.session();
-          const turn = await ctx.turnView((await ctx.resolveTurn(session, input.turn)).id);
-          const children = await store.children(turn.id);
-          const branches = refsByTurn(await store.listRefs(session.id)).get(turn.id) ?? [];
-          const isHead = session.headTurnId === turn.id;
-          const { image_url: imageUrl, ...params } = turn.params;
-          const text = [
-            `turn      ${turn.id}${isHead ? ' (HEAD)' : ''}${branches.length > 0 ? ` [${branches.join(', ')}]` : ''}`,
-            `kind      ${turn.kind}`,
-            `status    ${turn.status}`,
-            `parent    ${turn.parentId ?? '- (root)'}`,
-            `children  ${children.length > 0 ? children.map((c) => short(c.id)).join(', ') : '-'}`,
-            `prompt    ${turn.prompt ?? '-'}`,
-            `endpoint  ${turn.endpointId ?? '-'}${turn.provider ? ` (provider ${turn.provider})` : ''}`,
-            `params    ${Object.keys(params).length > 0 ? JSON.stringify(params) : '-'}`,
-            `input     ${inputText(turn.inputBlob ? (blobs.localPath(turn.inputBlob) ?? turn.inputBlob) : undefined, imageUrl)}`,
-            `seed      requested ${turn.seedRequested ?? 'random'}, used ${turn.seedUsed ?? '-'}`,
-            `cost      ${formatMicros(turn.costMicros)}`,
-            `timings   ${timingsText(turn.timings)}`,
-            `created   ${turn.createdAt.toISOString()}`,
-            `started   ${turn.startedAt?.toISOString() ?? '-'}`,
-            `finished  ${turn.finishedAt?.toISOString() ?? '-'}`,
-          ];
-          if (turn.requestId) text.push(`request   ${turn.requestId}`);
-          if (turn.originKind) text.push(`origin    ${turn.originKind} of ${turn.originTurnId ?? '?'}`);
-          if (turn.errorCode) text.push(`error     ${turn.errorCode}: ${turn.errorMessage ?? ''}`);
-          text.push(`images    ${turn.outputs.length === 0 ? '-' : ''}`.trimEnd());
-          for (const o of turn.outputs) text.push(`  ${imageLine(o, turn, blobs)}`);
-          return {
-            data: {
-              turn: turnJson(turn, blobs),
-              head: isHead,
-              branches,
-              children: children.map((c) => c.id),
-            },
-            text,
-          };
-        },
-      }),
-    );
-}
+export const showCommand: CommandSpec<{ turn: string }> = {
+  name: 'show',
+  parse: ([turn]) => ({ turn: turn! }),
+  run: async (ctx, input) => {
+    const { store, blobs } = ctx;
+    const session = await ctx.session();
+    const turn = await ctx.turnView((await ctx.resolveTurn(session, input.turn)).id);
+    const children = await store.children(turn.id);
+    const branches = refsByTurn(await store.listRefs(session.id)).get(turn.id) ?? [];
+    const isHead = session.headTurnId === turn.id;
+    const { image_url: imageUrl, ...params } = turn.params;
+    const text = [
+      `turn      ${turn.id}${isHead ? ' (HEAD)' : ''}${branches.length > 0 ? ` [${branches.join(', ')}]` : ''}`,
+      `kind      ${turn.kind}`,
+      `status    ${turn.status}`,
+      `parent    ${turn.parentId ?? '- (root)'}`,
+      `children  ${children.length > 0 ? children.map((c) => short(c.id)).join(', ') : '-'}`,
+      `prompt    ${turn.prompt ?? '-'}`,
+      `endpoint  ${turn.endpointId ?? '-'}${turn.provider ? ` (provider ${turn.provider})` : ''}`,
+      `params    ${Object.keys(params).length > 0 ? JSON.stringify(params) : '-'}`,
+      `input     ${inputText(turn.inputBlob ? (blobs.localPath(turn.inputBlob) ?? turn.inputBlob) : undefined, imageUrl)}`,
+      `seed      requested ${turn.seedRequested ?? 'random'}, used ${turn.seedUsed ?? '-'}`,
+      `cost      ${formatMicros(turn.costMicros)}`,
+      `timings   ${timingsText(turn.timings)}`,
+      `created   ${turn.createdAt.toISOString()}`,
+      `started   ${turn.startedAt?.toISOString() ?? '-'}`,
+      `finished  ${turn.finishedAt?.toISOString() ?? '-'}`,
+    ];
+    if (turn.requestId) text.push(`request   ${turn.requestId}`);
+    if (turn.originKind) text.push(`origin    ${turn.originKind} of ${turn.originTurnId ?? '?'}`);
+    if (turn.errorCode) text.push(`error     ${turn.errorCode}: ${turn.errorMessage ?? ''}`);
+    text.push(`images    ${turn.outputs.length === 0 ? '-' : ''}`.trimEnd());
+    for (const o of turn.outputs) text.push(`  ${imageLine(o, turn, blobs)}`);
+    return {
+      data: {
+        turn: turnJson(turn, blobs),
+        head: isHead,
+        branches,
+        children: children.map((c) => c.id),
+      },
+      text,
+    };
+  },
+};
 
 /** The archived input image, and the URL it was sent as when that was a URL (data URIs are stored elided). */
 function inputText(archived: string | undefined, sent: unknown): string {

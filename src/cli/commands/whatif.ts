@@ -1,8 +1,7 @@
-import type { Command } from 'commander';
 import { formatMicros } from '../../format/logGraph.js';
 import type { KontextParamsOverrides } from '../../kontext/schemas.js';
-import { commandAction, type CliRuntime } from '../action.js';
-import { addParamFlags, paramsFromFlags } from '../params.js';
+import type { CommandSpec } from '../action.js';
+import { paramsFromFlags } from '../params.js';
 import { short } from '../views.js';
 
 interface WhatIfInput {
@@ -13,39 +12,29 @@ interface WhatIfInput {
 }
 
 /** `kontext whatif <turn> "<prompt>" [--dry-run]`: change one turn and re-apply its subtree on top. */
-export function registerWhatIf(program: Command, runtime: CliRuntime): void {
-  const command = program
-    .command('whatif')
-    .description("change one turn's prompt (and params) and re-apply everything after it on a copy, like a git rebase; branches are copied with a -whatif suffix")
-    .argument('<turn>', 'the turn to change: id or unique prefix, branch name, HEAD~N')
-    .argument('<prompt>', 'its new prompt')
-    .option('--dry-run', 'only print the plan and its estimated cost; write and spend nothing (default: off)');
-  addParamFlags(command).action(
-    commandAction<WhatIfInput>(runtime, {
-      name: 'whatif',
-      parse: ([turn, prompt], options) => {
-        const params = paramsFromFlags(options);
-        return { turn: turn!, prompt: prompt!, params: Object.keys(params).length > 0 ? params : undefined, dryRun: options.dryRun === true };
-      },
-      run: async (ctx, input) => {
-        const sessionId = await ctx.sessionId();
-        const engine = input.dryRun ? await ctx.engine() : await ctx.providerEngine();
-        const result = await engine.whatIf(sessionId, input.turn, { prompt: input.prompt, params: input.params }, { dryRun: input.dryRun });
-        const text = [
-          `${result.dryRun ? 'plan' : 'what-if'}: ${result.plan.length} turn(s), estimated ${formatMicros(result.estimatedCostMicros)}`,
-          ...result.plan.map((step) => {
-            const made = result.mapping[step.original];
-            return `  ${short(step.original)}${made ? ` → ${short(made)}` : ''}  ${step.prompt}  (${step.endpointId}, ${formatMicros(step.estimatedCostMicros)})`;
-          }),
-        ];
-        for (const [from, to] of Object.entries(result.branches)) text.push(`branch ${to} copies ${from}`);
-        if (result.dryRun) text.push('dry run: nothing was written or spent');
-        return {
-          data: result,
-          text,
-          failure: result.failed.length > 0 ? `${result.failed.length} turn(s) failed to re-apply: ${result.failed.map(short).join(', ')} (their subtrees were skipped)` : undefined,
-        };
-      },
-    }),
-  );
-}
+export const whatIfCommand: CommandSpec<WhatIfInput> = {
+  name: 'whatif',
+  parse: ([turn, prompt], options) => {
+    const params = paramsFromFlags(options);
+    return { turn: turn!, prompt: prompt!, params: Object.keys(params).length > 0 ? params : undefined, dryRun: options.dryRun === true };
+  },
+  run: async (ctx, input) => {
+    const sessionId = await ctx.sessionId();
+    const engine = input.dryRun ? await ctx.engine() : await ctx.providerEngine();
+    const result = await engine.whatIf(sessionId, input.turn, { prompt: input.prompt, params: input.params }, { dryRun: input.dryRun });
+    const text = [
+      `${result.dryRun ? 'plan' : 'what-if'}: ${result.plan.length} turn(s), estimated ${formatMicros(result.estimatedCostMicros)}`,
+      ...result.plan.map((step) => {
+        const made = result.mapping[step.original];
+        return `  ${short(step.original)}${made ? ` → ${short(made)}` : ''}  ${step.prompt}  (${step.endpointId}, ${formatMicros(step.estimatedCostMicros)})`;
+      }),
+    ];
+    for (const [from, to] of Object.entries(result.branches)) text.push(`branch ${to} copies ${from}`);
+    if (result.dryRun) text.push('dry run: nothing was written or spent');
+    return {
+      data: result,
+      text,
+      failure: result.failed.length > 0 ? `${result.failed.length} turn(s) failed to re-apply: ${result.failed.map(short).join(', ')} (their subtrees were skipped)` : undefined,
+    };
+  },
+};

@@ -140,7 +140,7 @@ export async function runCrashRuns(options: CrashRunOptions): Promise<CrashRepor
       const fal = createFalProvider(falOptions);
       const engine = new SessionEngine({ store, blobs, providers: [fal], defaultEndpoint: FAL_KONTEXT_PRO });
       try {
-        const client = store.db.$client;
+        const client = store.sqlite;
         const integrity = client.pragma('integrity_check', { simple: true });
         if (integrity !== 'ok') violation(run, `integrity_check: ${String(integrity)}`);
         const foreignKeys = client.pragma('foreign_key_check') as unknown[];

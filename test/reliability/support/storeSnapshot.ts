@@ -19,7 +19,7 @@ export interface StoreSnapshot {
 }
 
 export function snapshotStore(store: SessionStore, blobDir?: string): StoreSnapshot {
-  const client = store.db.$client;
+  const client = store.sqlite;
   const tables = Object.fromEntries(TABLES.map((t) => [t, JSON.stringify(client.prepare(`select * from ${t} order by rowid`).all())])) as StoreSnapshot['tables'];
   const blobFiles = blobDir ? countFiles(blobDir) : 0;
   const digest = createHash('sha256').update(JSON.stringify({ tables, blobFiles })).digest('hex');
