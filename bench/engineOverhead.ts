@@ -75,7 +75,7 @@ async function archiveFloor(image: Buffer, count: number): Promise<number> {
       mkdirSync(join(dir.path, hash.slice(0, 2)), { recursive: true });
       await rename(tmp, join(dir.path, hash.slice(0, 2), hash.slice(2)));
     };
-    for (let i = 0; i < 10; i++) await write(-1 - i);
+    for (let i = 0; i < 10; i++) await write(count + i);
     const before = process.cpuUsage();
     for (let i = 0; i < count; i++) await write(i);
     const used = process.cpuUsage(before);

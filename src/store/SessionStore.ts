@@ -706,9 +706,9 @@ interface AppendOptions {
 }
 
 /** What `kontext log` shows of a turn. */
-export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode' | 'createdAt'>;
+export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'>;
 
-const SUMMARY_SELECT = 'turns.id, turns.parent_id, turns.depth, turns.kind, turns.status, turns.prompt, turns.seed_used, turns.cost_micros, turns.origin_kind, turns.error_code, turns.created_at';
+const SUMMARY_SELECT = 'turns.id, turns.parent_id, turns.depth, turns.kind, turns.status, turns.prompt, turns.seed_used, turns.cost_micros, turns.origin_kind, turns.error_code';
 
 function decodeSummary(v: unknown[]): TurnSummary {
   return {
@@ -722,7 +722,6 @@ function decodeSummary(v: unknown[]): TurnSummary {
     costMicros: v[7] as number,
     originKind: v[8] as TurnRow['originKind'],
     errorCode: v[9] as string | null,
-    createdAt: new Date(v[10] as number),
   };
 }
 
