@@ -4,6 +4,7 @@
  * chained edits in each, all sessions at once, sampling `process.memoryUsage().rss` every
  * 25 ms. Prints one JSON line: { ok, failed, other, peakRssBytes, baselineRssBytes, ms, errors, submitFailures, events, cpuMs }.
  *
+ *   node dist/bench/concurrentSessionsChild.js '{"dbFile","blobDir","fal",...}'   (after `npm run build`)
  *   node --import tsx bench/concurrentSessionsChild.ts '{"dbFile","blobDir","fal",...}'
  */
 import { Agent } from 'undici';
@@ -58,18 +59,24 @@ let events = 0;
 engine.events.subscribe(() => void events++);
 const errors = new Map<string, number>();
 const started = performance.now();
+/**
+ * One edit, reduced to its status. A function of its own so that the session loop below keeps
+ * no turn or session row while it awaits the next edit: a suspended async frame keeps every
+ * local it has, dead or not, and 1,000 stale rows would be counted as the engine's memory.
+ */
+async function editOnce(sessionId: string, prompt: string, seed: number): Promise<string> {
+  const turn = await engine.edit(sessionId, prompt, { seed });
+  if (turn.status !== 'succeeded') {
+    const key = `${turn.errorCode}: ${(turn.errorMessage ?? '').slice(0, 160)}`;
+    errors.set(key, (errors.get(key) ?? 0) + 1);
+  }
+  return turn.status;
+}
 const outcomes = await Promise.all(
   Array.from({ length: args.sessions }, async (_, s) => {
-    const session = await engine.startSession({ image, title: `load ${s}` });
+    const sessionId = (await engine.startSession({ image, title: `load ${s}` })).id;
     const statuses: string[] = [];
-    for (let t = 0; t < args.turns; t++) {
-      const turn = await engine.edit(session.id, `session ${s} turn ${t}: make it warmer`, { seed: s * 10 + t });
-      statuses.push(turn.status);
-      if (turn.status !== 'succeeded') {
-        const key = `${turn.errorCode}: ${(turn.errorMessage ?? '').slice(0, 160)}`;
-        errors.set(key, (errors.get(key) ?? 0) + 1);
-      }
-    }
+    for (let t = 0; t < args.turns; t++) statuses.push(await editOnce(sessionId, `session ${s} turn ${t}: make it warmer`, s * 10 + t));
     return statuses;
   }),
 );

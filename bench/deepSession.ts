@@ -43,24 +43,24 @@ export async function benchDeepSession(options: { depth?: number; repeats?: numb
       'with recursive up(id, parent_id) as (select id, parent_id from turns where id = ? union all select t.id, t.parent_id from turns t join up on t.id = up.parent_id) select id from up',
     );
     try {
-      for (let i = 0; i < repeats + 1; i++) {
-        let started = performance.now();
-        const pathIds = await store.pathIds(tipId);
-        const idsMs = performance.now() - started;
-        started = performance.now();
-        const path = await store.path(tipId);
-        const rowMs = performance.now() - started;
-        started = performance.now();
-        const withOutputs = await engine.path(tipId);
-        const viewMs = performance.now() - started;
-        started = performance.now();
-        walk.all(tipId);
-        const walkMs = performance.now() - started;
-        if (pathIds.length !== depth + 1 || path.length !== depth + 1 || withOutputs.length !== depth + 1) throw new Error(`path has ${pathIds.length} turns, expected ${depth + 1}`);
-        if (pathIds[depth] !== tipId || path[0]!.id !== pathIds[0]) throw new Error('the path is out of order');
-        // The first query warms SQLite's page cache and the JIT; it is not counted.
-        if (i > 0) ids.push(idsMs), rows.push(rowMs), views.push(viewMs), walks.push(walkMs);
-      }
+      // Each query in a loop of its own, so one's garbage is not collected in another's timing;
+      // the first run of each warms SQLite's page cache and the JIT and is not counted.
+      const timed = async (into: number[], query: () => Promise<unknown> | unknown) => {
+        for (let i = 0; i < repeats + 1; i++) {
+          const started = performance.now();
+          await query();
+          if (i > 0) into.push(performance.now() - started);
+        }
+      };
+      const pathIds = await store.pathIds(tipId);
+      const path = await store.path(tipId);
+      const withOutputs = await engine.path(tipId);
+      if (pathIds.length !== depth + 1 || path.length !== depth + 1 || withOutputs.length !== depth + 1) throw new Error(`path has ${pathIds.length} turns, expected ${depth + 1}`);
+      if (pathIds[depth] !== tipId || path[0]!.id !== pathIds[0]) throw new Error('the path is out of order');
+      await timed(ids, () => store.pathIds(tipId));
+      await timed(rows, () => store.path(tipId));
+      await timed(views, () => engine.path(tipId));
+      await timed(walks, () => walk.all(tipId));
     } finally {
       await engine.close();
       store.close();

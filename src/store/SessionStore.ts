@@ -419,9 +419,9 @@ export class SessionStore {
   async pathIds(turnId: string): Promise<string[]> {
     const rows = this.all(PATH_SEGMENTS_IDS, turnId) as [number, string][];
     if (rows.length === 0) throw new NotFoundError('turn', turnId);
-    const ids: string[] = [];
-    for (let i = rows.length - 1; i >= 0; i--) for (const id of rows[i]![1].split(' ')) ids.push(id);
-    return ids;
+    // Nearest segment first in the rows; the path starts at the root's.
+    if (rows.length === 1) return rows[0]![1].split(' ');
+    return rows.reverse().flatMap((row) => row[1].split(' '));
   }
 
   /** The path root → `turnId`, in order, as whole rows. */

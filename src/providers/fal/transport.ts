@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { AmbiguousSubmitError } from '../../errors/AmbiguousSubmitError.js';
 import { AuthError } from '../../errors/AuthError.js';
 import { CancelledError } from '../../errors/CancelledError.js';
@@ -126,11 +126,15 @@ export class FalHttp {
   }
 
   private async dispatch(call: HttpCall): Promise<HttpReply> {
-    const headers: Record<string, string> = { ...call.headers };
-    if (call.auth && this.#key !== undefined) headers.authorization = `Key ${this.#key}`;
+    // Object.assign, not `{ ...headers }` then `.authorization =`: in V8 11.3 (Node 20) that
+    // gives every object its own hidden class. For the same reason the dispatcher is called
+    // directly: undici's top-level `request(url, opts)` spreads `opts` and adds to it.
+    const headers: Record<string, string> = call.auth && this.#key !== undefined ? Object.assign({}, call.headers, { authorization: `Key ${this.#key}` }) : { ...call.headers };
     const timeout = this.options.responseTimeoutMs;
-    const response = await request(call.url, {
-      dispatcher: this.options.dispatcher,
+    const { origin, pathname, search } = new URL(call.url);
+    const response = await this.options.dispatcher.request({
+      origin,
+      path: `${pathname}${search}`,
       method: call.method,
       headers,
       body: call.body,
