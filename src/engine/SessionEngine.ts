@@ -97,6 +97,8 @@ export interface TurnPlan {
   originKind?: TurnRow['originKind'];
   /** Move HEAD to the new turn (and advance the attached branch when the parent is its tip). */
   moveHead: boolean;
+  /** The session as just read under the session lock, when the caller has it (spares a read). */
+  session?: SessionRow;
 }
 
 const IMAGE_URL_PLACEHOLDER = 'pending:image';
@@ -127,6 +129,7 @@ export class SessionEngine {
   readonly defaultEndpoint: string;
   /** `host:pid:random`, the holder name on turns this engine is running. */
   readonly engineId: string;
+  private readonly leaseTtlMs: number;
   readonly scheduler: FairScheduler;
   private readonly providers: Map<string, Provider>;
   private readonly sessionLocks = new KeyedMutex();
@@ -148,6 +151,7 @@ export class SessionEngine {
     this.fetchImage = options.fetchImage ?? fetchImageWithUndici;
     this.maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
     this.engineId = `${hostname()}:${process.pid}:${nanoid(6)}`;
+    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.runner = new TurnRunner({
       store: this.store,
       blobs: this.blobs,
@@ -156,7 +160,7 @@ export class SessionEngine {
       scheduler: this.scheduler,
       provider: (name) => this.provider(name),
       engineId: this.engineId,
-      leaseTtlMs: options.leaseTtlMs ?? 30_000,
+      leaseTtlMs: this.leaseTtlMs,
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_BLOB_BYTES,
       now: options.now ?? Date.now,
     });
@@ -311,6 +315,7 @@ export class SessionEngine {
         candidate: options.candidate,
         memo: options.memo ?? 'auto',
         moveHead: true,
+        session,
       });
     }
   }
@@ -341,7 +346,7 @@ export class SessionEngine {
       }
       inputBlob = chosen.blobHash;
     }
-    const session = await this.store.getSession(plan.sessionId);
+    const session = plan.session?.id === plan.sessionId ? plan.session : await this.store.getSession(plan.sessionId);
     const seed = typeof plan.params.seed === 'number' ? plan.params.seed : null;
 
     const memoAllowed = plan.memo === 'always' || (plan.memo === 'auto' && seed !== null);
@@ -368,6 +373,8 @@ export class SessionEngine {
       {
         moveHead: plan.moveHead,
         headRef,
+        // A turn to run is written already leased to this engine, which runs it next.
+        lease: memoOutputs ? undefined : { owner: this.engineId, ttlMs: this.leaseTtlMs },
         // A memo hit is written already succeeded, in the same transaction: never a pending
         // turn that a resume could mistake for one still to submit.
         complete: memoOutputs && {

@@ -305,6 +305,7 @@ export class SessionStore {
     };
     // A finished turn (memo hit, exact replay, source image) is written finished in one insert.
     if (options.complete) row = { ...row, ...definedOnly(options.complete.patch ?? {}), status: 'succeeded' };
+    else if (options.lease) row = { ...row, leaseOwner: options.lease.owner, leaseExpiresAt: new Date(now.getTime() + options.lease.ttlMs) };
     this.run(INSERT_TURN, ...turnCodec.encodeRow(row), segmentId);
     if (options.complete) this.insertOutputs(id, options.complete.outputs);
     if (options.moveHead) {
@@ -521,6 +522,8 @@ export class SessionStore {
       const [status, leaseOwner, leaseExpiresAt] = row;
       if (!IN_FLIGHT_STATUSES.includes(status)) return false;
       const now = this.now().getTime();
+      // Already ours, with most of its time left (e.g. leased when written): nothing to write.
+      if (leaseOwner === owner && leaseExpiresAt !== null && leaseExpiresAt - now > ttlMs / 2) return true;
       const free = leaseOwner === null || leaseOwner === owner || (leaseExpiresAt !== null && leaseExpiresAt <= now) || isHolderGone(leaseOwner);
       if (!free) return false;
       const taken = this.run('update turns set lease_owner = ?, lease_expires_at = ? where id = ? and lease_owner is ?', owner, now + ttlMs, turnId, leaseOwner);
@@ -701,6 +704,8 @@ export class SessionStore {
 interface AppendOptions {
   moveHead?: boolean;
   headRef?: string | null;
+  /** Write the turn already leased to this runner, which is about to run it (saves a claim's write). */
+  lease?: { owner: string; ttlMs: number };
   /** Write the turn already succeeded with these outputs (memo hits, exact replays, source images), atomically. */
   complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch };
 }

@@ -212,3 +212,28 @@ describe('refs and HEAD', () => {
     expect(await store.findTurnsByPrefix("x%' or 1=1 --")).toEqual([]);
   });
 });
+
+describe('leases', () => {
+  it('a turn written leased is its runner’s; a claim writes only when the lease is not fresh, and never takes a live holder’s', async () => {
+    let now = 1_000_000;
+    const store = SessionStore.inMemory({ now: () => new Date(now) });
+    const { session, root } = await sessionWithRoot(store);
+    const turn = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' }, { lease: { owner: 'a', ttlMs: 30_000 } });
+    expect(turn).toMatchObject({ leaseOwner: 'a', leaseExpiresAt: new Date(now + 30_000) });
+    // Fresh and ours: yes, and nothing rewritten.
+    now += 10_000;
+    expect(await store.claimTurn(turn.id, 'a', 30_000)).toBe(true);
+    expect((await store.getTurn(turn.id)).leaseExpiresAt).toEqual(new Date(1_030_000));
+    // Another runner while it is held: no.
+    expect(await store.claimTurn(turn.id, 'b', 30_000)).toBe(false);
+    // Ours but past half its time: renewed.
+    now += 10_000;
+    expect(await store.claimTurn(turn.id, 'a', 30_000)).toBe(true);
+    expect((await store.getTurn(turn.id)).leaseExpiresAt).toEqual(new Date(now + 30_000));
+    // Expired: the other runner takes it.
+    now += 31_000;
+    expect(await store.claimTurn(turn.id, 'b', 30_000)).toBe(true);
+    expect((await store.getTurn(turn.id)).leaseOwner).toBe('b');
+    store.close();
+  });
+});
