@@ -213,6 +213,7 @@ export class TurnRunner {
   private async finishWith(turnId: string, sessionId: string, status: 'failed' | 'cancelled', error: unknown): Promise<boolean> {
     const { store, events } = this.deps;
     const e = isKontextError(error) ? error : new KontextError('INTERNAL', error instanceof Error ? error.message : String(error));
+    let wrote = true;
     try {
       const turn = await store.transitionTurn(turnId, status, {
         errorCode: e.code,
@@ -229,11 +230,10 @@ export class TurnRunner {
     } catch (writeError) {
       // Someone else finished it first (e.g. a cancel from another process): theirs stands.
       if (!(writeError instanceof ConflictError)) throw writeError;
-      events.emit({ type: status === 'failed' ? 'turn.failed' : 'turn.cancelled', sessionId, turnId, status, error: { code: e.code, message: e.message } });
-      return false;
+      wrote = false;
     }
     events.emit({ type: status === 'failed' ? 'turn.failed' : 'turn.cancelled', sessionId, turnId, status, error: { code: e.code, message: e.message } });
-    return true;
+    return wrote;
   }
 
   private async onProgress(turnId: string, sessionId: string, event: ProgressEvent): Promise<void> {

@@ -104,12 +104,8 @@ async function copyPath(engine: SessionEngine, sessionId: string, path: readonly
     })),
     { branch },
   );
+  // Replaying the root alone copies nothing: the branch then goes on the root itself.
   const tip = copies.at(-1)?.id ?? root.id;
-  if (copies.length === 0) {
-    // Replaying the root alone: the branch goes on the root itself.
-    await engine.store.createRef(sessionId, branch, root.id);
-    await engine.store.setHead(sessionId, root.id, [], branch);
-  }
   engine.events.emit({ type: 'head.moved', sessionId, turnId: tip });
   const steps = copies.map((copy, i) => ({ original: originals[i]!.id, replayed: copy.id, status: copy.status }));
   return { mode: 'exact', branch, tip, steps, providerCalls: 0, costMicros: 0 };

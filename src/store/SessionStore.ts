@@ -200,7 +200,7 @@ export class SessionStore {
     return this.transactionally(() => {
       if (turnId !== null) this.requireTurnInSession(sessionId, turnId);
       const values = this.one(
-        `update sessions set head_turn_id = ?, redo_stack = ?, head_ref = ?, updated_at = ? where id = ? returning ${sessionCodec.select}`,
+        `${MOVE_HEAD} returning ${sessionCodec.select}`,
         turnId,
         JSON.stringify(redoStack),
         headRef,
@@ -243,11 +243,9 @@ export class SessionStore {
         parent = row.id;
       }
       if (options.branch !== undefined) {
-        if (this.one('select 1 from refs where session_id = ? and name = ?', sessionId, options.branch)) {
-          throw new ConflictError(`branch '${options.branch}' already exists`, { name: options.branch });
-        }
+        this.requireFreeBranch(sessionId, options.branch);
         this.run(INSERT_REF, sessionId, options.branch, parent, this.now().getTime());
-        this.run('update sessions set head_turn_id = ?, redo_stack = ?, head_ref = ?, updated_at = ? where id = ?', parent, '[]', options.branch, this.now().getTime(), sessionId);
+        this.run(MOVE_HEAD, parent, '[]', options.branch, this.now().getTime(), sessionId);
       }
       return written;
     });
@@ -309,7 +307,7 @@ export class SessionStore {
     this.run(INSERT_TURN, ...turnCodec.encodeRow(row), segmentId);
     if (options.complete) this.insertOutputs(id, options.complete.outputs);
     if (options.moveHead) {
-      this.run('update sessions set head_turn_id = ?, redo_stack = ?, head_ref = ?, updated_at = ? where id = ?', id, '[]', options.headRef ?? null, now.getTime(), input.sessionId);
+      this.run(MOVE_HEAD, id, '[]', options.headRef ?? null, now.getTime(), input.sessionId);
       // An attached branch follows HEAD as it grows, like a git branch following commits.
       if (options.headRef) this.run('update refs set turn_id = ? where session_id = ? and name = ?', id, input.sessionId, options.headRef);
     } else {
@@ -370,7 +368,7 @@ export class SessionStore {
    */
   async completeTurn(id: string, newOutputs: readonly NewOutput[], patch: TurnPatch = {}, newBlobs: readonly NewBlob[] = []): Promise<TurnRow> {
     return this.transactionally(() => {
-      for (const blob of newBlobs) this.run(`${INSERT_BLOB} on conflict (hash) do nothing`, ...blobCodec.encodeRow({ ...blob, createdAt: this.now() }));
+      for (const blob of newBlobs) this.run(INSERT_BLOB_IF_NEW, ...blobCodec.encodeRow({ ...blob, createdAt: this.now() }));
       const set = setClause(turnCodec, { ...definedOnly(patch), status: 'succeeded' });
       const values = this.one(`update turns set ${set.sql} where id = ? and status in (${statusesInto('succeeded')}) returning ${turnCodec.select}`, ...set.values, id);
       if (!values) throw this.refusedMove(id, 'succeeded');
@@ -427,15 +425,7 @@ export class SessionStore {
 
   /** The path root → `turnId`, in order, as whole rows. */
   async path(turnId: string): Promise<TurnRow[]> {
-    const rows = this.all(PATH_TURNS, turnId);
-    if (rows.length === 0) throw new NotFoundError('turn', turnId);
-    // Depth is the position on a path: every turn lands in its place without a sort.
-    const path = new Array<TurnRow>(rows.length);
-    for (const values of rows) {
-      const turn = turnCodec.decode(values);
-      path[turn.depth] = turn;
-    }
-    return path;
+    return this.pathOf(turnId, turnCodec);
   }
 
   async children(turnId: string): Promise<TurnRow[]> {
@@ -467,16 +457,22 @@ export class SessionStore {
    * read for `kontext log`, where decoding every column of 10,000 turns would be the wait.
    */
   async listTurnSummaries(sessionId: string): Promise<TurnSummary[]> {
-    return this.all(`select ${SUMMARY_SELECT} from turns where session_id = ? order by depth, created_at, id`, sessionId).map(decodeSummary);
+    return this.all(`select ${summaryCodec.select} from turns where session_id = ? order by depth, created_at, id`, sessionId).map((r) => summaryCodec.decode(r));
   }
 
   /** What a log line shows of each turn on the path root → `turnId`, in order. */
   async pathSummaries(turnId: string): Promise<TurnSummary[]> {
-    const rows = this.all(`${PATH_SEGMENTS} select ${SUMMARY_SELECT} from segs join turns on turns.segment_id = segs.seg and turns.depth <= segs.max_depth`, turnId);
+    return this.pathOf(turnId, summaryCodec);
+  }
+
+  /** The path root → `turnId` in the columns of `codec`: the turns of each segment on it, placed by depth. */
+  private pathOf<Row extends { depth: number }>(turnId: string, codec: RowCodec<Row>): Row[] {
+    const rows = this.all(`${PATH_SEGMENTS} select ${codec.select} from segs join turns on turns.segment_id = segs.seg and turns.depth <= segs.max_depth`, turnId);
     if (rows.length === 0) throw new NotFoundError('turn', turnId);
-    const path = new Array<TurnSummary>(rows.length);
+    // Depth is the position on a path: every turn lands in its place without a sort.
+    const path = new Array<Row>(rows.length);
     for (const values of rows) {
-      const turn = decodeSummary(values);
+      const turn = codec.decode(values);
       path[turn.depth] = turn;
     }
     return path;
@@ -484,10 +480,9 @@ export class SessionStore {
 
   /** Turns not yet finished (pending, submitted, running), in every session or one. */
   async inFlightTurns(sessionId?: string): Promise<TurnRow[]> {
-    const inFlight = `status in ('pending', 'submitted', 'running')`;
     const rows = sessionId
-      ? this.all(`select ${turnCodec.select} from turns where ${inFlight} and session_id = ? order by created_at`, sessionId)
-      : this.all(`select ${turnCodec.select} from turns where ${inFlight} order by created_at`);
+      ? this.all(`select ${turnCodec.select} from turns where ${IN_FLIGHT_SQL} and session_id = ? order by created_at`, sessionId)
+      : this.all(`select ${turnCodec.select} from turns where ${IN_FLIGHT_SQL} order by created_at`);
     return rows.map((r) => turnCodec.decode(r));
   }
 
@@ -534,7 +529,7 @@ export class SessionStore {
   /** Extends every lease `owner` holds on unfinished turns. */
   async renewLeases(owner: string, ttlMs: number): Promise<number> {
     return this.run(
-      `update turns set lease_expires_at = ? where lease_owner = ? and status in ('pending', 'submitted', 'running')`,
+      `update turns set lease_expires_at = ? where lease_owner = ? and ${IN_FLIGHT_SQL}`,
       this.now().getTime() + ttlMs,
       owner,
     ).changes;
@@ -568,7 +563,7 @@ export class SessionStore {
 
   async createRef(sessionId: string, name: string, turnId: string): Promise<RefRow> {
     validateRefName(name);
-    if (await this.findRef(sessionId, name)) throw new ConflictError(`branch '${name}' already exists`, { name });
+    this.requireFreeBranch(sessionId, name);
     return this.setRef(sessionId, name, turnId);
   }
 
@@ -593,7 +588,7 @@ export class SessionStore {
     return this.transactionally(() => {
       this.run('update sessions set head_ref = ? where id = ? and head_ref = ?', to, sessionId, from);
       if (!this.one('select 1 from refs where session_id = ? and name = ?', sessionId, from)) throw new NotFoundError('branch', from);
-      if (this.one('select 1 from refs where session_id = ? and name = ?', sessionId, to)) throw new ConflictError(`branch '${to}' already exists`, { name: to });
+      this.requireFreeBranch(sessionId, to);
       return refCodec.decode(this.one(`update refs set name = ? where session_id = ? and name = ? returning ${refCodec.select}`, to, sessionId, from)!);
     });
   }
@@ -602,7 +597,7 @@ export class SessionStore {
 
   /** Records a blob's metadata (idempotent: the same hash is the same bytes). */
   async recordBlob(blob: NewBlob): Promise<BlobRow> {
-    this.run(`${INSERT_BLOB} on conflict (hash) do nothing`, ...blobCodec.encodeRow({ ...blob, createdAt: this.now() }));
+    this.run(INSERT_BLOB_IF_NEW, ...blobCodec.encodeRow({ ...blob, createdAt: this.now() }));
     return (await this.findBlob(blob.hash))!;
   }
 
@@ -625,7 +620,7 @@ export class SessionStore {
     blobs: readonly BlobRow[];
   }): Promise<void> {
     this.transactionally(() => {
-      for (const blob of graph.blobs) this.run(`${INSERT_BLOB} on conflict (hash) do nothing`, ...blobCodec.encodeRow(blob));
+      for (const blob of graph.blobs) this.run(INSERT_BLOB_IF_NEW, ...blobCodec.encodeRow(blob));
       this.run(INSERT_SESSION, ...sessionCodec.encodeRow(graph.session));
       // Segments are the store's own index: worked out here, the same way insertTurn does.
       const placed = new Map<string, { segment: string; depth: number }>();
@@ -694,6 +689,10 @@ export class SessionStore {
     return new ConflictError(`turn '${id}' cannot move from ${from} to ${to}`, { turnId: id, from, to });
   }
 
+  private requireFreeBranch(sessionId: string, name: string): void {
+    if (this.one('select 1 from refs where session_id = ? and name = ?', sessionId, name)) throw new ConflictError(`branch '${name}' already exists`, { name });
+  }
+
   private requireTurnInSession(sessionId: string, turnId: string): void {
     const turn = this.one('select session_id from turns where id = ?', turnId);
     if (!turn) throw new NotFoundError('turn', turnId);
@@ -713,22 +712,8 @@ interface AppendOptions {
 /** What `kontext log` shows of a turn. */
 export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'>;
 
-const SUMMARY_SELECT = 'turns.id, turns.parent_id, turns.depth, turns.kind, turns.status, turns.prompt, turns.seed_used, turns.cost_micros, turns.origin_kind, turns.error_code';
-
-function decodeSummary(v: unknown[]): TurnSummary {
-  return {
-    id: v[0] as string,
-    parentId: v[1] as string | null,
-    depth: v[2] as number,
-    kind: v[3] as TurnKind,
-    status: v[4] as TurnStatus,
-    prompt: v[5] as string | null,
-    seedUsed: v[6] as number | null,
-    costMicros: v[7] as number,
-    originKind: v[8] as TurnRow['originKind'],
-    errorCode: v[9] as string | null,
-  };
-}
+/** The columns of a log line, decoded like any other row. */
+const summaryCodec = turnCodec.pick<TurnSummary>(['id', 'parentId', 'depth', 'kind', 'status', 'prompt', 'seedUsed', 'costMicros', 'originKind', 'errorCode']);
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const columnList = <Row>(codec: RowCodec<Row>) => codec.columns.map((c) => c.sql).join(', ');
@@ -738,7 +723,11 @@ const SELECT_TURN = `select ${turnCodec.select} from turns where id = ?`;
 const INSERT_SESSION = `insert into sessions (${columnList(sessionCodec)}) values (${placeholders(sessionCodec.columns.length)})`;
 const INSERT_TURN = `insert into turns (${columnList(turnCodec)}, segment_id) values (${placeholders(turnCodec.columns.length + 1)})`;
 const INSERT_OUTPUT = `insert into outputs (${columnList(outputCodec)}) values (${placeholders(outputCodec.columns.length)})`;
-const INSERT_BLOB = `insert into blobs (${columnList(blobCodec)}) values (${placeholders(blobCodec.columns.length)})`;
+/** The same hash is the same bytes: a blob already recorded is left as it is. */
+const INSERT_BLOB_IF_NEW = `insert into blobs (${columnList(blobCodec)}) values (${placeholders(blobCodec.columns.length)}) on conflict (hash) do nothing`;
+const MOVE_HEAD = 'update sessions set head_turn_id = ?, redo_stack = ?, head_ref = ?, updated_at = ? where id = ?';
+/** The unfinished statuses, from transitions.ts, for SQL. */
+const IN_FLIGHT_SQL = `status in (${IN_FLIGHT_STATUSES.map((st) => `'${st}'`).join(', ')})`;
 const INSERT_REF = `insert into refs (${columnList(refCodec)}) values (${placeholders(refCodec.columns.length)})`;
 
 /**
@@ -755,9 +744,6 @@ const PATH_SEGMENTS = `with recursive segs(n, seg, max_depth) as (
 /** Each segment's ids root-side first, as one string per segment (read from the (segment, depth, id) index). */
 const PATH_SEGMENTS_IDS = `${PATH_SEGMENTS}
   select n, (select group_concat(id, ' ' order by depth) from turns where segment_id = segs.seg and depth <= segs.max_depth) from segs order by n`;
-
-const PATH_TURNS = `${PATH_SEGMENTS}
-  select ${turnCodec.select} from segs join turns on turns.segment_id = segs.seg and turns.depth <= segs.max_depth`;
 
 /** `'pending', 'submitted'`: the statuses a turn may move to `to` from, for a conditional UPDATE. */
 function statusesInto(to: TurnStatus): string {

@@ -34,9 +34,9 @@ export class RowCodec<Row> {
     this.decode = compileDecoder(columns);
   }
 
-  /** The SELECT list with another table alias. */
-  selectAs(alias: string): string {
-    return this.columns.map((c) => `${alias}.${c.sql}`).join(', ');
+  /** A codec for some of the columns (a narrow read), in the order given. */
+  pick<Narrow>(keys: readonly (keyof Row & keyof Narrow & string)[]): RowCodec<Narrow> {
+    return new RowCodec<Narrow>(this.table, keys.map((key) => this.column(key) as unknown as Column<Narrow>));
   }
 
   /** The SQL column name of a row key. */

@@ -175,6 +175,17 @@ describe('replay', () => {
     expect((await engine.head(session.id))!.id).toBe(report.tip);
   });
 
+  it('an exact replay of the root alone puts the branch, and HEAD, on the root', async () => {
+    const { engine } = makeEngine();
+    const session = await startedSession(engine);
+    await engine.edit(session.id, 'make it red', { seed: 1 });
+    const root = (await engine.resolveTurn(session.id, 'HEAD~1')).id;
+    const report = await engine.replay(session.id, { to: root, mode: 'exact', branch: 'from-root' });
+    expect(report).toMatchObject({ tip: root, steps: [], branch: 'from-root' });
+    expect(await engine.getSession(session.id)).toMatchObject({ headTurnId: root, headRef: 'from-root' });
+    expect((await engine.listBranches(session.id)).find((b) => b.name === 'from-root')?.turnId).toBe(root);
+  });
+
   it('a fresh replay sends the recorded seeds again and reports fidelity', async () => {
     const { engine, provider } = makeEngine();
     const session = await startedSession(engine);
