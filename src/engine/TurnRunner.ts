@@ -253,21 +253,19 @@ export class TurnRunner {
     delete params.image_url;
     if (turn.kind !== 'edit' || !turn.parentId || !turn.inputBlob) return { sent: params, stored: params };
     const { store, blobs } = this.deps;
-    const parent = await store.getTurn(turn.parentId);
-    const output = (await store.outputsOf(parent.id)).find((o) => o.blobHash === turn.inputBlob);
-    const blob = await store.findBlob(turn.inputBlob);
     const hash = turn.inputBlob;
+    const source = await store.inputSource(turn.parentId, hash);
     const imageUrl = await provider.prepareImage(
       {
         hash,
-        contentType: blob?.contentType ?? output?.contentType ?? 'application/octet-stream',
+        contentType: source.contentType ?? 'application/octet-stream',
         load: () => blobs.get(hash),
-        url: output?.providerUrl ?? undefined,
-        urlProvider: parent.provider ?? undefined,
+        url: source.providerUrl ?? undefined,
+        urlProvider: source.urlProvider ?? undefined,
       },
       { signal },
     );
-    const stored = { ...params, image_url: isDataUri(imageUrl) ? elidedDataUri(blob?.contentType ?? 'image', hash) : imageUrl };
+    const stored = { ...params, image_url: isDataUri(imageUrl) ? elidedDataUri(source.contentType ?? 'image', hash) : imageUrl };
     return { sent: { ...params, image_url: imageUrl }, stored };
   }
 

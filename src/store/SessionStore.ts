@@ -388,6 +388,27 @@ export class SessionStore {
     return this.patchTurn(turnId, { selectedOutput: index });
   }
 
+  /**
+   * What a provider needs to send a parent's output as the next turn's image, in one read:
+   * the URL the parent's provider gave for it (if any), who gave it, and its content type.
+   */
+  async inputSource(parentId: string, blobHash: string): Promise<{ providerUrl: string | null; urlProvider: string | null; contentType: string | null }> {
+    const values = this.one(
+      `select outputs.provider_url, parent.provider, coalesce(blobs.content_type, outputs.content_type)
+       from turns parent
+       left join outputs on outputs.turn_id = parent.id and outputs.blob_hash = ?
+       left join blobs on blobs.hash = ?
+       where parent.id = ?
+       order by outputs.idx limit 1`,
+      blobHash,
+      blobHash,
+      parentId,
+    ) as [string | null, string | null, string | null] | undefined;
+    if (!values) throw new NotFoundError('turn', parentId);
+    const [providerUrl, urlProvider, contentType] = values;
+    return { providerUrl, urlProvider, contentType };
+  }
+
   async outputsOf(turnId: string): Promise<OutputRow[]> {
     return this.all(`select ${outputCodec.select} from outputs where turn_id = ? order by idx`, turnId).map((r) => outputCodec.decode(r));
   }
