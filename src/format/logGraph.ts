@@ -40,18 +40,14 @@ const NO_LABELS: readonly string[] = [];
 /**
  * Renders a session's tree newest first, like `git log --graph`: each branch gets a lane,
  * and `|/` shows where a branch forks off its parent turn.
+ *
+ * `turns` come parents before children, siblings oldest first (a turn whose parent has not
+ * come is drawn as a root), from any iterable: the store's row cursor is read as the lines
+ * are made, so a 10,000-turn tree is never held as rows.
  */
-export function logGraph(session: SessionRow, turns: readonly LogTurn[], refs: readonly RefRow[], options: LogGraphOptions = {}): string[] {
+export function logGraph(session: SessionRow, turns: Iterable<LogTurn>, refs: readonly RefRow[], options: LogGraphOptions = {}): string[] {
   const idLength = options.idLength ?? 8;
   const graph = options.graph ?? true;
-  let shown: readonly LogTurn[] = turns;
-  if (options.headOnly && session.headTurnId) {
-    const byId = new Map<string, LogTurn>();
-    for (const t of turns) byId.set(t.id, t);
-    const path: LogTurn[] = [];
-    for (let t = byId.get(session.headTurnId); t; t = t.parentId ? byId.get(t.parentId) : undefined) path.push(t);
-    shown = path.reverse();
-  }
   const labels = new Map<string, string[]>();
   for (const ref of refs) {
     const name = session.headRef === ref.name && session.headTurnId === ref.turnId ? `HEAD -> ${ref.name}` : ref.name;
@@ -61,23 +57,28 @@ export function logGraph(session: SessionRow, turns: readonly LogTurn[], refs: r
     labels.set(session.headTurnId, ['HEAD', ...(labels.get(session.headTurnId) ?? [])]);
   }
 
-  // The tree as int arrays over `shown`'s indexes: a 10,000-turn walk then hashes each id
-  // once, instead of in several maps and sets.
-  const n = shown.length;
+  // The tree as int arrays over the turns' indexes, filled as the turns come in: each id is
+  // hashed once, and of a 10,000-turn tree only the ids (as keys) and the texts stay alive.
   const indexOf = new Map<string, number>();
-  for (let i = 0; i < n; i++) indexOf.set(shown[i]!.id, i);
-  const parentOf = new Int32Array(n).fill(-1); // -1: a root, or its parent is not shown
+  const texts: string[] = [];
+  let parentOf: Int32Array<ArrayBuffer> = new Int32Array(1024); // -1: a root, or its parent is not shown
+  for (const turn of options.headOnly && session.headTurnId ? pathTo(session.headTurnId, turns) : turns) {
+    const i = texts.length;
+    if (i === parentOf.length) parentOf = grown(parentOf);
+    parentOf[i] = (turn.parentId === null ? undefined : indexOf.get(turn.parentId)) ?? -1;
+    indexOf.set(turn.id, i);
+    texts.push(describeTurn(turn, labels.get(turn.id) ?? NO_LABELS, idLength));
+  }
+  const n = texts.length;
   const lastChild = new Int32Array(n).fill(-1);
   const prevSibling = new Int32Array(n).fill(-1);
   const roots: number[] = [];
   for (let i = 0; i < n; i++) {
-    const parentId = shown[i]!.parentId;
-    const parent = parentId ? indexOf.get(parentId) : undefined;
-    if (parent === undefined) {
+    const parent = parentOf[i]!;
+    if (parent === -1) {
       roots.push(i);
       continue;
     }
-    parentOf[i] = parent;
     prevSibling[i] = lastChild[parent]!;
     lastChild[parent] = i;
   }
@@ -96,8 +97,7 @@ export function logGraph(session: SessionRow, turns: readonly LogTurn[], refs: r
   const lanes: number[] = []; // each lane waits for the turn at this index to be printed
   for (let o = placed; o < n; o++) {
     const i = order[o]!;
-    const turn = shown[i]!;
-    const text = describeTurn(turn, labels.get(turn.id) ?? NO_LABELS, idLength);
+    const text = texts[i]!;
     if (!graph) {
       lines.push(text);
       continue;
@@ -123,4 +123,19 @@ export function logGraph(session: SessionRow, turns: readonly LogTurn[], refs: r
     else lanes.splice(col, 1);
   }
   return lines;
+}
+
+/** The turns on the path root → `headTurnId`, in that order. */
+function pathTo(headTurnId: string, turns: Iterable<LogTurn>): LogTurn[] {
+  const byId = new Map<string, LogTurn>();
+  for (const t of turns) byId.set(t.id, t);
+  const path: LogTurn[] = [];
+  for (let t = byId.get(headTurnId); t; t = t.parentId ? byId.get(t.parentId) : undefined) path.push(t);
+  return path.reverse();
+}
+
+function grown(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
 }

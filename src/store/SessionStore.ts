@@ -474,11 +474,14 @@ export class SessionStore {
   }
 
   /**
-   * What a log line shows of every turn of a session, parents before children: a narrow
-   * read for `kontext log`, where decoding every column of 10,000 turns would be the wait.
+   * What a log line shows of every turn of a session, parents before children, siblings
+   * oldest first: a narrow read for `kontext log`, handed out row by row as it is consumed,
+   * so a 10,000-turn tree is never held as rows and objects at once. Read it to the end
+   * before the next write on this store: the cursor keeps the connection busy until then.
    */
-  async listTurnSummaries(sessionId: string): Promise<TurnSummary[]> {
-    return this.all(`select ${summaryCodec.select} from turns where session_id = ? order by depth, created_at, id`, sessionId).map((r) => summaryCodec.decode(r));
+  async turnSummaries(sessionId: string): Promise<IterableIterator<TurnSummary>> {
+    const rows = this.statement(`select ${summaryCodec.select} from turns where session_id = ? order by depth, created_at, id`).iterate(sessionId) as IterableIterator<unknown[]>;
+    return decodeEach(rows, summaryCodec);
   }
 
   /** What a log line shows of each turn on the path root → `turnId`, in order. */
@@ -805,4 +808,8 @@ export function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
+}
+
+function* decodeEach<Row>(rows: Iterable<unknown[]>, codec: RowCodec<Row>): Generator<Row, void, undefined> {
+  for (const values of rows) yield codec.decode(values);
 }

@@ -59,7 +59,7 @@ async function expectPathsMatchParents(store: SessionStore, sessionId: string): 
   // The narrow rows `kontext log` reads say the same as the whole rows, in the same order.
   const summaryOf = ({ id, parentId, depth, kind, status, prompt, seedUsed, costMicros, originKind, errorCode }: TurnRow) =>
     ({ id, parentId, depth, kind, status, prompt, seedUsed, costMicros, originKind, errorCode });
-  expect(await store.listTurnSummaries(sessionId)).toEqual(turns.map(summaryOf));
+  expect([...(await store.turnSummaries(sessionId))]).toEqual(turns.map(summaryOf));
 }
 
 /** Segment invariants straight from SQL: one turn per (segment, depth), each segment one chain. */

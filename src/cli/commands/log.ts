@@ -14,11 +14,12 @@ export const logCommand: CommandSpec<LogInput> = {
   run: async (ctx, input) => {
     const { store } = ctx;
     const session = await ctx.session();
-    // The few columns a line shows, no outputs: a 10,000-turn tree should print in a blink.
-    let turns: readonly LogTurn[];
-    if (input.all) turns = await store.listTurnSummaries(session.id);
-    else turns = session.headTurnId ? await store.pathSummaries(session.headTurnId) : [];
     const refs = await store.listRefs(session.id);
+    // The few columns a line shows, no outputs, read as they are printed (so last): a
+    // 10,000-turn tree should print in a blink.
+    let turns: Iterable<LogTurn>;
+    if (input.all) turns = await store.turnSummaries(session.id);
+    else turns = session.headTurnId ? await store.pathSummaries(session.headTurnId) : [];
     // Only the form that is printed is built: thousands of turns as JSON objects or as lines.
     if (!ctx.output.json) return { data: null, text: logGraph(session, turns, refs, { headOnly: !input.all, graph: input.graph }) };
     const labels = refsByTurn(refs);
@@ -26,7 +27,7 @@ export const logCommand: CommandSpec<LogInput> = {
       data: {
         session: sessionJson(session),
         all: input.all,
-        turns: turns.map((t) => ({
+        turns: Array.from(turns, (t) => ({
           id: t.id,
           parentId: t.parentId,
           kind: t.kind,
