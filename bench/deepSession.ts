@@ -7,13 +7,11 @@ import { LOCAL_KONTEXT_SIM } from '../src/kontext/endpoints.js';
 import { createLocalProvider } from '../src/providers/local/index.js';
 import { packageRoot } from '../src/store/packageRoot.js';
 import { SessionStore } from '../src/store/SessionStore.js';
+import { CLI as CLI_MAIN } from '../test/cli/support/cli.js';
 import { atMost, notMeasured, type BenchResult } from './lib/BenchResult.js';
 import { buildDeepSession } from './lib/deepSession.js';
 import { median, ms } from './lib/stats.js';
 import { tempDir } from './lib/tempDir.js';
-
-/** The built CLI; the benchmark runs it as a user would, in its own process. */
-export const CLI_MAIN = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 
 /**
  * A 10,000-turn session: the path query root → tip (one recursive SQL query, rows mapped to
@@ -23,7 +21,7 @@ export const CLI_MAIN = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 export async function benchDeepSession(options: { depth?: number; repeats?: number; cliRuns?: number } = {}): Promise<BenchResult[]> {
   const depth = options.depth ?? 10_000;
   const repeats = options.repeats ?? 5;
-  const cliRuns = options.cliRuns ?? 3;
+  const cliRuns = options.cliRuns ?? 11;
   const dir = tempDir('deep');
   const dbFile = join(dir.path, 'kontext.db');
   const blobDir = join(dir.path, 'blobs');

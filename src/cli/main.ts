@@ -35,8 +35,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// Exit explicitly once stdout is flushed: a keep-alive socket or a timer a provider left
-// behind must not keep a finished command waiting.
-process.stdout.write('', () => process.exit(code));
+// No top-level await: this file is also bundled as CommonJS (scripts/bundleCli.mjs).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // Exit explicitly once stdout is flushed: a keep-alive socket or a timer a provider left
+  // behind must not keep a finished command waiting.
+  process.stdout.write('', () => process.exit(code));
+});

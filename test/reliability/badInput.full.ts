@@ -10,7 +10,7 @@ describe('bad input gets a clear error and changes nothing (full)', () => {
     const http = await runHttpCorpus();
     const cli = await runCliCorpus();
     const all: BadInputResult[] = [...library, ...http.results, ...(cli ?? [])];
-    console.log(`${summarize(all)}${cli ? '' : '\n  cli: not built (dist/src/cli/main.js), skipped'}\n  http: SSRF guard connections ${http.connects}, outside loopback ${http.violations}; server log lines ${http.serverLog.length}`);
+    console.log(`${summarize(all)}${cli ? '' : '\n  cli: not built (npm run build), skipped'}\n  http: SSRF guard connections ${http.connects}, outside loopback ${http.violations}; server log lines ${http.serverLog.length}`);
     expect(all.length).toBeGreaterThanOrEqual(200);
     expect(failures(all)).toEqual([]);
     expect(http.violations).toBe(0);

@@ -23,7 +23,7 @@ describe('bad input gets a clear error and changes nothing', () => {
 
   it('through the CLI (a sample)', async () => {
     const results = await runCliCorpus({ every: 8 });
-    if (!results) return void console.log('bad input: CLI not built (dist/src/cli/main.js); its cases were skipped');
+    if (!results) return void console.log('bad input: CLI not built (npm run build); its cases were skipped');
     console.log(summarize(results));
     expect(failures(results)).toEqual([]);
   }, 120_000);

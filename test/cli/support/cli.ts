@@ -1,17 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testImage } from '../../support/images.js';
 
-/** The built CLI: tests run it exactly as a user would, as a separate process. */
-export const CLI = resolve(fileURLToPath(new URL('../../../', import.meta.url)), 'dist/src/cli/main.js');
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The built CLI, the file package.json names as the `kontext` bin (the CommonJS bundle of
+ * src/cli/): tests run it exactly as a user would, as a separate process.
+ */
+export const CLI = resolve(PACKAGE_ROOT, (JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { bin: { kontext: string } }).bin.kontext);
 
 /** Fails with a clear message when the CLI was not built (`npm test` builds it first). */
 export function requireBuiltCli(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with 'npx tsc -p .' (npm test does this before vitest)`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with 'npm run build' (npm test does this before vitest)`);
 }
 
 export interface CliRun {

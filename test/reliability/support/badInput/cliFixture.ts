@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileBlobStore } from '../../../../src/blobs/FileBlobStore.js';
 import { SessionEngine } from '../../../../src/engine/SessionEngine.js';
-import { packageRoot } from '../../../../src/store/packageRoot.js';
 import { SessionStore } from '../../../../src/store/SessionStore.js';
 import { testImage } from '../../../support/images.js';
+import { CLI } from '../../../cli/support/cli.js';
 import { createLocalProvider } from '../../../../src/providers/local/index.js';
 import { snapshotStore, type StoreSnapshot } from '../storeSnapshot.js';
 import { rawTar } from './rawTar.js';
 
 /** The built CLI, run as a user runs it (`npm test` builds it first). */
-export const CLI_MAIN = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+export const CLI_MAIN = CLI;
 
 export function cliBuilt(): boolean {
   return existsSync(CLI_MAIN);
