@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileBlobStore } from '../src/blobs/FileBlobStore.js';
 import { SessionEngine } from '../src/engine/SessionEngine.js';
@@ -60,24 +59,24 @@ async function measure(image: Buffer, turns: number, warmup: number): Promise<Me
  * (sha256) and written to a new file then renamed into a shard folder, with plain Node
  * calls and no engine — the filesystem and the hash alone, CPU per image (kernel included).
  */
-async function archiveFloor(image: Buffer, count: number): Promise<number> {
+function archiveFloor(image: Buffer, count: number): number {
   const dir = tempDir('floor');
   try {
     const trailer = Buffer.alloc(8);
-    const write = async (i: number) => {
+    const write = (i: number) => {
       trailer.writeBigUInt64BE(BigInt(i));
       const hash = createHash('sha256').update(image).update(trailer).digest('hex');
       const tmp = join(dir.path, `.tmp-${i}`);
-      const file = await open(tmp, 'wx');
-      await file.write(image);
-      await file.write(trailer);
-      await file.close();
+      const file = openSync(tmp, 'wx');
+      writeSync(file, image);
+      writeSync(file, trailer);
+      closeSync(file);
       mkdirSync(join(dir.path, hash.slice(0, 2)), { recursive: true });
-      await rename(tmp, join(dir.path, hash.slice(0, 2), hash.slice(2)));
+      renameSync(tmp, join(dir.path, hash.slice(0, 2), hash.slice(2)));
     };
-    for (let i = 0; i < 10; i++) await write(count + i);
+    for (let i = 0; i < 10; i++) write(count + i);
     const before = process.cpuUsage();
-    for (let i = 0; i < count; i++) await write(i);
+    for (let i = 0; i < count; i++) write(i);
     const used = process.cpuUsage(before);
     return (used.user + used.system) / 1000 / count;
   } finally {
@@ -97,7 +96,7 @@ export async function benchEngineOverhead(options: EngineOverheadOptions = {}): 
   const png = await oneMebibytePng();
   const big = await measure(png, turns, warmup);
   const small = await measure(await testImage(16, 16), turns, warmup);
-  const floor = await archiveFloor(png, turns);
+  const floor = archiveFloor(png, turns);
   const note = `${turns} chained turns after ${warmup} warm-up, 1 MiB output each (${INSTANT_IMAGE_BYTES} B), file-backed store; cpu median ${ms(median(big.cpu))}, p90 ${ms(quantile(big.cpu, 0.9))}, mean ${ms(mean(big.cpu))}; wall median ${ms(median(big.wall))}, total ${ms(big.totalWallMs)}`;
   return [
     atMost({ id: 'engine-overhead.cpu-per-turn', name: 'Engine CPU per turn (instant provider, 1 MiB archived)', unit: 'ms', measured: big.cpuPerTurn, shown: `${ms(big.cpuPerTurn)} cpu (mean)`, note }, 2, { strict: true }),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IntegrityError } from '../errors/IntegrityError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
@@ -71,9 +71,11 @@ export class FileBlobStore implements BlobStore {
     }
     // Unique per process and write; the pid keeps two processes sharing the folder apart.
     const tmp = join(this.root, `.tmp-${TEMP_PREFIX}-${(++tempCounter).toString(36)}`);
-    // A file handle written chunk by chunk: a write stream's buffering and events cost more
-    // CPU than the few large chunks an image arrives in.
-    const file = await open(tmp, 'wx');
+    // Written with synchronous calls, as the store writes SQLite: each is a copy into the
+    // page cache or a metadata change, quicker than the hop to libuv's thread pool and back
+    // that an async call costs (five per blob: measured 1.19 → 0.85 ms of CPU for a 1 MiB
+    // image, hash included). Only the chunks arrive asynchronously, from the network.
+    const file = openSync(tmp, 'wx');
     const hasher = createHash('sha256');
     let size = 0;
     let closed = false;
@@ -82,21 +84,18 @@ export class FileBlobStore implements BlobStore {
         size += chunk.byteLength;
         if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
         hasher.update(chunk);
-        for (let offset = 0; offset < chunk.byteLength; ) offset += (await file.write(chunk, offset)).bytesWritten;
+        for (let offset = 0; offset < chunk.byteLength; ) offset += writeSync(file, chunk, offset);
       }
       closed = true;
-      await file.close();
+      closeSync(file);
       const hash = hasher.digest('hex');
       const path = this.localPath(hash)!;
-      if (existsSync(path)) {
-        await rm(tmp, { force: true });
-      } else {
-        await this.moveIntoShard(tmp, path, hash.slice(0, 2));
-      }
+      if (existsSync(path)) rmSync(tmp, { force: true });
+      else this.moveIntoShard(tmp, path, hash.slice(0, 2));
       return { hash, size };
     } catch (error) {
-      if (!closed) await file.close().catch(() => undefined);
-      await rm(tmp, { force: true });
+      if (!closed) closeQuietly(file);
+      rmSync(tmp, { force: true });
       throw error;
     }
   }
@@ -105,17 +104,17 @@ export class FileBlobStore implements BlobStore {
    * Renames the finished temp file into `<root>/<ab>/`. The shard folder is made once per
    * store, not once per write; if it vanished meanwhile, it is made again.
    */
-  private async moveIntoShard(tmp: string, path: string, shard: string): Promise<void> {
+  private moveIntoShard(tmp: string, path: string, shard: string): void {
     if (!this.shards.has(shard)) {
       mkdirSync(join(this.root, shard), { recursive: true });
       this.shards.add(shard);
     }
     try {
-      await rename(tmp, path);
+      renameSync(tmp, path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(tmp)) throw error;
       mkdirSync(join(this.root, shard), { recursive: true });
-      await rename(tmp, path);
+      renameSync(tmp, path);
     }
   }
 
@@ -132,5 +131,14 @@ export class FileBlobStore implements BlobStore {
       throw new IntegrityError(`blob ${hash} is corrupt: its bytes no longer match its hash`, { hash });
     }
     return bytes;
+  }
+}
+
+/** Closes a descriptor on a path that is already failing: the first error is the one to report. */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // ignored: see above
   }
 }

@@ -42,6 +42,22 @@ describe('FileBlobStore', () => {
     expect(readdirSync(root)).toEqual([]);
   });
 
+  it('keeps nothing when the source fails mid-stream (a dropped download), and reports its error', async () => {
+    const root = tempRoot();
+    const blobs = new FileBlobStore(root);
+    const dropped = new Error('socket hang up');
+    async function* download() {
+      yield Buffer.alloc(64_000, 1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw dropped;
+    }
+    await expect(blobs.putStream(download())).rejects.toBe(dropped);
+    expect(readdirSync(root)).toEqual([]);
+    // The store still works afterwards.
+    const { hash } = await blobs.put(Buffer.from('after'));
+    expect(await blobs.get(hash)).toEqual(Buffer.from('after'));
+  });
+
   it('makes the shard folder again if it vanished after the first write into it', async () => {
     const root = tempRoot();
     const blobs = new FileBlobStore(root);
