@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuiltCli, spawnCli, waitForLine, workspace, type SessionDoc, type TurnDoc, type Workspace } from './support/cli.js';
@@ -61,20 +60,15 @@ describe('--json', () => {
     const unknownFlag = await json<{ error: { code: string; exitCode: number } }>(['log', '--colour'], 2);
     expect(unknownFlag.error).toMatchObject({ code: 'USAGE', exitCode: 2 });
 
-    // serve: a document saying where it listens (or, in a build without the server, why not).
+    // serve: a document saying where it listens.
     seen.add('serve');
-    if (existsSync(new URL('../../dist/src/server/index.js', import.meta.url))) {
-      const child = spawnCli(['--db', ws.db, 'serve', '--port', '0', '--json'], { cwd: ws.dir });
-      const [, url] = await waitForLine(child, 'stdout', /"url": "(http:\/\/127\.0\.0\.1:\d+)"/);
-      const listed = (await (await fetch(`${url!}/sessions`)).json()) as { sessions: { id: string }[] };
-      expect(listed.sessions.map((s) => s.id)).toContain(session.id);
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      expect(await exited).toEqual([0, null]);
-    } else {
-      const unavailable = await ws.json<{ error: { code: string } }>(['serve', '--port', '0'], 1);
-      expect(unavailable.error.code).toBe('SERVER_UNAVAILABLE');
-    }
+    const child = spawnCli(['--db', ws.db, 'serve', '--port', '0', '--json'], { cwd: ws.dir });
+    const [, url] = await waitForLine(child, 'stdout', /"url": "(http:\/\/127\.0\.0\.1:\d+)"/);
+    const listed = (await (await fetch(`${url!}/sessions`)).json()) as { sessions: { id: string }[] };
+    expect(listed.sessions.map((s) => s.id)).toContain(session.id);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    expect(await exited).toEqual([0, null]);
 
     const all = ['new', 'edit', 'log', 'show', 'checkout', 'undo', 'redo', 'branch', 'pick', 'replay', 'whatif', 'cancel', 'resume', 'cost', 'sessions', 'use', 'export', 'import', 'open', 'serve'];
     expect([...seen].sort()).toEqual(expect.arrayContaining(all.sort()));

@@ -1,14 +1,6 @@
-import { KontextError } from '../../errors/KontextError.js';
 import type { CommandSpec } from '../action.js';
 import { wholeNumber } from '../wholeNumber.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
-
-/** A build without the server module says so instead of crashing. */
-class ServerUnavailableError extends KontextError {
-  constructor(cause: unknown) {
-    super('SERVER_UNAVAILABLE', 'the HTTP server is not available in this build (src/server/index.ts is missing); use the other commands', { cause });
-  }
-}
 
 /** `kontext serve [--port] [--host]`: the REST + SSE server over this database, until SIGINT/SIGTERM. */
 export const serveCommand: CommandSpec<{ port: number; host: string }> = {
@@ -21,7 +13,8 @@ export const serveCommand: CommandSpec<{ port: number; host: string }> = {
     host: (options.host as string | undefined) ?? DEFAULT_HOST,
   }),
   run: async (ctx, options) => {
-    const { serve } = await loadServerModule();
+    // Loaded only here: the server (hono, its routes) is not needed by any other command.
+    const { serve } = await import('../../server/index.js');
     const running = await serve({
       engine: await ctx.providerEngine(),
       port: options.port,
@@ -56,15 +49,3 @@ export const serveCommand: CommandSpec<{ port: number; host: string }> = {
     return { data: undefined, text: [] };
   },
 };
-
-async function loadServerModule(): Promise<typeof import('../../server/index.js')> {
-  try {
-    // Loaded only here: the server (hono, its routes) is not needed by any other command.
-    return await import('../../server/index.js');
-  } catch (error) {
-    const path = new URL('../../server/index.js', import.meta.url).pathname;
-    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(path);
-    if (missing) throw new ServerUnavailableError(error);
-    throw error;
-  }
-}
