@@ -61,12 +61,10 @@ export function logGraph(session: SessionRow, turns: Iterable<LogTurn>, refs: re
   // hashed once, and of a 10,000-turn tree only the ids (as keys) and the texts stay alive.
   const indexOf = new Map<string, number>();
   const texts: string[] = [];
-  let parentOf: Int32Array<ArrayBuffer> = new Int32Array(1024); // -1: a root, or its parent is not shown
+  const parentOf: number[] = []; // -1: a root, or its parent is not shown
   for (const turn of options.headOnly && session.headTurnId ? pathTo(session.headTurnId, turns) : turns) {
-    const i = texts.length;
-    if (i === parentOf.length) parentOf = grown(parentOf);
-    parentOf[i] = (turn.parentId === null ? undefined : indexOf.get(turn.parentId)) ?? -1;
-    indexOf.set(turn.id, i);
+    parentOf.push((turn.parentId === null ? undefined : indexOf.get(turn.parentId)) ?? -1);
+    indexOf.set(turn.id, texts.length);
     texts.push(describeTurn(turn, labels.get(turn.id) ?? NO_LABELS, idLength));
   }
   const n = texts.length;
@@ -132,10 +130,4 @@ function pathTo(headTurnId: string, turns: Iterable<LogTurn>): LogTurn[] {
   const path: LogTurn[] = [];
   for (let t = byId.get(headTurnId); t; t = t.parentId ? byId.get(t.parentId) : undefined) path.push(t);
   return path.reverse();
-}
-
-function grown(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const bigger = new Int32Array(array.length * 2);
-  bigger.set(array);
-  return bigger;
 }
