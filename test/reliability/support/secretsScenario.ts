@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,8 @@ import { createFalProvider } from '../../../src/providers/fal/index.js';
 import { createServer } from '../../../src/server/index.js';
 import { startFalTestServer, type FalTestServer } from '../../support/falTestServer.js';
 import { testImage } from '../../support/images.js';
-import { CLI_MAIN, cliBuilt } from './badInput/cliFixture.js';
+import { runCli } from '../../cli/support/cli.js';
+import { cliBuilt } from './badInput/cliFixture.js';
 import { SecretScanner } from './secretScan.js';
 
 /** A recognisable fal key: `<key id>:<secret>`. */
@@ -154,7 +154,7 @@ export async function runSecretsScenario(options: { cliRuns: 'all' | 'few' }): P
     if (cli) {
       const db = join(dataDir, 'kontext.db');
       const run = async (args: string[], server: FalTestServer = fal) => {
-        const out = await runCli(['--db', db, '--session', session.id, ...args], { ...process.env, ...fenv(server) }, dir);
+        const out = await runCli(['--db', db, '--session', session.id, ...args], { cwd: dir, env: { ...process.env, ...fenv(server) } });
         cliRuns++;
         scanner.addText(`kontext ${args.join(' ')} (stdout)`, out.stdout);
         scanner.addText(`kontext ${args.join(' ')} (stderr)`, out.stderr);
@@ -252,16 +252,4 @@ async function readSome(res: Response, ms: number): Promise<string> {
     clearTimeout(stop);
   }
   return text;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }

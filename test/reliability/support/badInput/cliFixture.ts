@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,16 +5,14 @@ import { FileBlobStore } from '../../../../src/blobs/FileBlobStore.js';
 import { SessionEngine } from '../../../../src/engine/SessionEngine.js';
 import { SessionStore } from '../../../../src/store/SessionStore.js';
 import { testImage } from '../../../support/images.js';
-import { CLI } from '../../../cli/support/cli.js';
+import { CLI, runCli } from '../../../cli/support/cli.js';
 import { createLocalProvider } from '../../../../src/providers/local/index.js';
 import { snapshotStore, type StoreSnapshot } from '../storeSnapshot.js';
 import { rawTar } from './rawTar.js';
 
-/** The built CLI, run as a user runs it (`npm test` builds it first). */
-export const CLI_MAIN = CLI;
-
+/** Whether the CLI is built (`npm test` builds it first); it is run as a user runs it. */
 export function cliBuilt(): boolean {
-  return existsSync(CLI_MAIN);
+  return existsSync(CLI);
 }
 
 export interface CliResult {
@@ -85,16 +82,7 @@ export async function cliFixture(): Promise<CliFixture> {
     firstId: first.id,
     files,
     run: (args, options = {}) =>
-      new Promise((resolve, reject) => {
-        const all = ['--db', db, ...(options.session === false ? [] : ['--session', session.id]), ...args];
-        const child = spawn(process.execPath, [CLI_MAIN, ...all], { cwd: dir, env: { ...env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code, stdout, stderr }));
-      }),
+      runCli(['--db', db, ...(options.session === false ? [] : ['--session', session.id]), ...args], { cwd: dir, env: { ...env, ...options.env } }),
     snapshot: () => {
       const opened = SessionStore.open(db);
       try {
