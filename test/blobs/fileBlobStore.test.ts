@@ -1,21 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BlobTooLargeError } from '../../src/blobs/BlobTooLargeError.js';
 import { FileBlobStore, STALE_TEMP_FILE_MS } from '../../src/blobs/FileBlobStore.js';
 import { IntegrityError } from '../../src/errors/index.js';
+import { testTempDir } from '../support/testTempDir.js';
 
-const dirs: string[] = [];
-function tempRoot(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kontext-blobs-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempRoot = () => testTempDir('kontext-blobs-');
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const tempFiles = (root: string) => readdirSync(root).filter((n) => n.startsWith('.tmp-'));

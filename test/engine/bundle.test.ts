@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,18 +11,14 @@ import { FileBlobStore } from '../../src/blobs/index.js';
 import { exportSession, importBundle, BUNDLE_FORMAT, BUNDLE_VERSION, type BundleDeps } from '../../src/engine/bundle/index.js';
 import { ConflictError, IntegrityError, ValidationError } from '../../src/errors/index.js';
 import { SessionStore } from '../../src/store/index.js';
+import { testTempDir } from '../support/testTempDir.js';
 
-const dirs: string[] = [];
 const stores: SessionStore[] = [];
-function tempDir(prefix = 'kontext-bundle-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = (prefix = 'kontext-bundle-test-') => testTempDir(prefix);
+// Stores close here, before their folders go (those are removed once the test has finished).
 afterEach(() => {
   vi.unstubAllEnvs();
   for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 /** A store whose clock ticks 1,234 ms per write from an odd millisecond, so dates that lose precision show. */

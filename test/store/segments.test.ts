@@ -1,30 +1,22 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/errors/index.js';
 import { mulberry32 } from '../../src/providers/local/prng.js';
 import { migrationsPending } from '../../src/store/openDatabase.js';
 import { packageRoot } from '../../src/store/packageRoot.js';
 import { SessionStore, type TurnRow } from '../../src/store/index.js';
+import { testTempDir } from '../support/testTempDir.js';
 
 // Paths are read through "segments" (chains of first children, see schema.ts). These tests
 // check the paths against the plain definition — follow parent links up to the root — on
 // random trees, on trees written by a bundle import, and on a database migrated from before
 // segments existed.
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kontext-segments-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = () => testTempDir('kontext-segments-');
 
 /** The path by definition: parent links from `id` up to the root, reversed. */
 function pathByParents(turns: readonly Pick<TurnRow, 'id' | 'parentId'>[], id: string): string[] {

@@ -1,20 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
 import { SessionStore } from '../../src/store/index.js';
+import { testTempDir } from '../support/testTempDir.js';
 
-const dirs: string[] = [];
-function tempDb(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kontext-store-'));
-  dirs.push(dir);
-  return join(dir, 'k.db');
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDb = () => join(testTempDir('kontext-store-'), 'k.db');
 
 async function sessionWithRoot(store: SessionStore) {
   const session = await store.createSession({ title: 't', defaultEndpoint: 'fal-ai/flux-pro/kontext' });
