@@ -17,11 +17,10 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-/** Whether a dependency can be required from CommonJS (its exports map offers `require`, or it has none). */
+/** Whether a dependency can be required from CommonJS: it is CommonJS, or its exports map offers `require`. */
 function requirable(name) {
   const manifest = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8'));
-  if (manifest.exports === undefined) return manifest.type !== 'module';
-  return JSON.stringify(manifest.exports).includes('"require"') || manifest.type !== 'module';
+  return manifest.type !== 'module' || JSON.stringify(manifest.exports ?? {}).includes('"require"');
 }
 
 const dependencies = Object.keys(pkg.dependencies ?? {});
