@@ -354,7 +354,6 @@ export class SessionEngine {
     // The spend is a sum over the whole session: only worth reading when there is a cap to check.
     if (!memo && session.budgetMicros !== null) await this.checkBudgetUpfront(session.budgetMicros, await this.store.sessionCostMicros(plan.sessionId), plan.endpoint, plan.params);
 
-    const headRef = plan.moveHead ? await this.attachedRefAfter(session, plan.parent) : null;
     const memoOutputs = memo ? await this.store.outputsOf(memo.id) : undefined;
     const turn = await this.store.appendTurn(
       {
@@ -372,7 +371,6 @@ export class SessionEngine {
       },
       {
         moveHead: plan.moveHead,
-        headRef,
         // A turn to run is written already leased to this engine, which runs it next.
         lease: memoOutputs ? undefined : { owner: this.engineId, ttlMs: this.leaseTtlMs },
         // A memo hit is written already succeeded, in the same transaction: never a pending
@@ -496,8 +494,8 @@ export class SessionEngine {
   }
 
   async turnView(turnId: string): Promise<TurnView> {
-    const turn = await this.store.getTurn(turnId);
-    return { ...turn, outputs: await this.store.outputsOf(turnId) };
+    const { turn, outputs } = await this.store.turnWithOutputs(turnId);
+    return { ...turn, outputs };
   }
 
   async path(turnId: string): Promise<TurnView[]> {
@@ -599,12 +597,6 @@ export class SessionEngine {
   }
 
   /** The branch HEAD stays attached to after an edit from `parent`: only if parent is its tip. */
-  private async attachedRefAfter(session: SessionRow, parent: TurnRow | null): Promise<string | null> {
-    if (!session.headRef || !parent) return null;
-    const ref = await this.store.findRef(session.id, session.headRef);
-    return ref && ref.turnId === parent.id ? ref.name : null;
-  }
-
   private async withOutputs(turns: TurnRow[]): Promise<TurnView[]> {
     const outputs = await this.store.outputsOfMany(turns.map((t) => t.id));
     return turns.map((t) => ({ ...t, outputs: outputs.get(t.id) ?? [] }));

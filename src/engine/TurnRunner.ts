@@ -78,7 +78,7 @@ export class TurnRunner {
       return true;
     }
     const claimed = await this.deps.store.claimTurn(turnId, this.deps.engineId, this.deps.leaseTtlMs, isLeaseHolderGone);
-    if (!claimed) {
+    if (claimed === undefined) {
       if (options.onlyIfClaimable) return false;
       await this.waitUntilSettled(turnId, options.signal);
       return true;
@@ -86,7 +86,7 @@ export class TurnRunner {
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const done = this.execute(turnId, controller.signal).finally(() => {
+    const done = this.execute(claimed, controller.signal).finally(() => {
       options.signal?.removeEventListener('abort', onAbort);
       this.running.delete(turnId);
       if (this.running.size === 0 && this.renewTimer) {
@@ -141,10 +141,11 @@ export class TurnRunner {
     this.renewTimer.unref();
   }
 
-  private async execute(turnId: string, signal: AbortSignal): Promise<void> {
+  /** @param claimed the turn as the claim read it: this engine holds its lease from here on. */
+  private async execute(claimed: TurnRow, signal: AbortSignal): Promise<void> {
     const { store, events } = this.deps;
-    let turn = await store.getTurn(turnId);
-    const sessionId = turn.sessionId;
+    let turn = claimed;
+    const { id: turnId, sessionId } = turn;
     let release: (() => void) | undefined;
     /** Whether the turn's final write (which also lets go of the lease) went through. */
     let settled = false;
@@ -271,8 +272,8 @@ export class TurnRunner {
 
   /**
    * Streams every output image into the archive; the history must outlive the provider's
-   * URLs. Returns the output rows and the metadata of blobs not yet recorded, for the one
-   * write that completes the turn.
+   * URLs. Returns the output rows and the metadata of their blobs, for the one write that
+   * completes the turn.
    */
   private async archiveOutputs(provider: Provider, output: KontextOutput, signal: AbortSignal): Promise<{ outputs: NewOutput[]; newBlobs: NewBlob[] }> {
     const { store, blobs, maxOutputBytes } = this.deps;
@@ -281,27 +282,31 @@ export class TurnRunner {
     for (const [index, image] of output.images.entries()) {
       const download = await provider.download(image.url, { signal, maxBytes: maxOutputBytes });
       const { hash, size } = await blobs.putStream(download.body, { maxBytes: maxOutputBytes });
-      let known: Pick<NewBlob, 'contentType' | 'width' | 'height'> | undefined = (await store.findBlob(hash)) ?? newBlobs.find((b) => b.hash === hash);
-      if (!known) {
-        let { width, height } = image;
-        let contentType = download.contentType;
-        if (width === undefined || height === undefined) {
+      let { width, height } = image;
+      let contentType = download.contentType;
+      if (width === undefined || height === undefined) {
+        // The provider did not say: a blob recorded before knows, or else the bytes tell.
+        const known = (await store.findBlob(hash)) ?? newBlobs.find((b) => b.hash === hash);
+        if (known) {
+          width = known.width ?? undefined;
+          height = known.height ?? undefined;
+          contentType = known.contentType;
+        } else {
           const bytes = await blobs.get(hash);
-          const meta = await sharp(bytes).metadata();
-          ({ width, height } = meta);
+          ({ width, height } = await sharp(bytes).metadata());
           contentType = sniffImageType(bytes) ?? contentType;
         }
-        const blob: NewBlob = { hash, size, contentType, width: width ?? null, height: height ?? null };
-        newBlobs.push(blob);
-        known = blob;
       }
+      // completeTurn records the blob only if it is new (the same hash is the same bytes), so
+      // nothing needs reading first to know.
+      if (!newBlobs.some((b) => b.hash === hash)) newBlobs.push({ hash, size, contentType, width: width ?? null, height: height ?? null });
       outputs.push({
         index,
         providerUrl: isDataUri(image.url) ? null : image.url,
         blobHash: hash,
-        width: image.width ?? known.width,
-        height: image.height ?? known.height,
-        contentType: known.contentType,
+        width: width ?? null,
+        height: height ?? null,
+        contentType,
         nsfw: output.has_nsfw_concepts[index] ?? false,
       });
     }

@@ -307,9 +307,12 @@ export class SessionStore {
     this.run(INSERT_TURN, ...turnCodec.encodeRow(row), segmentId);
     if (options.complete) this.insertOutputs(id, options.complete.outputs);
     if (options.moveHead) {
-      this.run(MOVE_HEAD, id, '[]', options.headRef ?? null, now.getTime(), input.sessionId);
-      // An attached branch follows HEAD as it grows, like a git branch following commits.
-      if (options.headRef) this.run('update refs set turn_id = ? where session_id = ? and name = ?', id, input.sessionId, options.headRef);
+      // An attached branch follows HEAD as it grows, like a git branch following commits — if it
+      // still points at the parent. Decided here, in the move's own transaction, so a branch that
+      // another process moved meanwhile is never dragged along (HEAD detaches instead).
+      const attached = input.parentId === null ? undefined : (this.one(ATTACHED_BRANCH_AT, input.sessionId, input.parentId)?.[0] as string | undefined);
+      this.run(MOVE_HEAD, id, '[]', attached ?? null, now.getTime(), input.sessionId);
+      if (attached) this.run('update refs set turn_id = ? where session_id = ? and name = ?', id, input.sessionId, attached);
     } else {
       this.run('update sessions set updated_at = ? where id = ?', now.getTime(), input.sessionId);
     }
@@ -410,7 +413,18 @@ export class SessionStore {
   }
 
   async outputsOf(turnId: string): Promise<OutputRow[]> {
-    return this.all(`select ${outputCodec.select} from outputs where turn_id = ? order by idx`, turnId).map((r) => outputCodec.decode(r));
+    return this.all(SELECT_OUTPUTS, turnId).map((r) => outputCodec.decode(r));
+  }
+
+  /**
+   * A turn and its outputs as of one moment (one read transaction): never a turn read just
+   * before it finished next to the outputs its finish wrote.
+   */
+  async turnWithOutputs(id: string): Promise<{ turn: TurnRow; outputs: OutputRow[] }> {
+    return this.transactionally(() => ({
+      turn: this.turnOrThrow(this.one(SELECT_TURN, id), id),
+      outputs: this.all(SELECT_OUTPUTS, id).map((r) => outputCodec.decode(r)),
+    }));
   }
 
   /** Outputs of many turns at once, keyed by turn id. */
@@ -530,23 +544,23 @@ export class SessionStore {
   // ---------------------------------------------------------------- leases
 
   /**
-   * Takes the right to run an unfinished turn, for `ttlMs`. Succeeds when nobody holds it,
-   * the holder's lease ran out, or `isHolderGone(holder)` says the holder process is dead.
-   * A compare-and-set on the old holder keeps two processes from both winning.
+   * Takes the right to run an unfinished turn, for `ttlMs`, and hands back the turn as it now
+   * stands (undefined when it is not to be had). Succeeds when nobody holds it, the holder's
+   * lease ran out, or `isHolderGone(holder)` says the holder process is dead. A compare-and-set
+   * on the old holder keeps two processes from both winning.
    */
-  async claimTurn(turnId: string, owner: string, ttlMs: number, isHolderGone: (holder: string) => boolean = () => false): Promise<boolean> {
+  async claimTurn(turnId: string, owner: string, ttlMs: number, isHolderGone: (holder: string) => boolean = () => false): Promise<TurnRow | undefined> {
     return this.transactionally(() => {
-      const row = this.one('select status, lease_owner, lease_expires_at from turns where id = ?', turnId) as [TurnStatus, string | null, number | null] | undefined;
-      if (!row) throw new NotFoundError('turn', turnId);
-      const [status, leaseOwner, leaseExpiresAt] = row;
-      if (!IN_FLIGHT_STATUSES.includes(status)) return false;
+      const turn = this.turnOrThrow(this.one(SELECT_TURN, turnId), turnId);
+      if (!IN_FLIGHT_STATUSES.includes(turn.status)) return undefined;
       const now = this.now().getTime();
+      const { leaseOwner, leaseExpiresAt } = turn;
       // Already ours, with most of its time left (e.g. leased when written): nothing to write.
-      if (leaseOwner === owner && leaseExpiresAt !== null && leaseExpiresAt - now > ttlMs / 2) return true;
-      const free = leaseOwner === null || leaseOwner === owner || (leaseExpiresAt !== null && leaseExpiresAt <= now) || isHolderGone(leaseOwner);
-      if (!free) return false;
-      const taken = this.run('update turns set lease_owner = ?, lease_expires_at = ? where id = ? and lease_owner is ?', owner, now + ttlMs, turnId, leaseOwner);
-      return taken.changes === 1;
+      if (leaseOwner === owner && leaseExpiresAt !== null && leaseExpiresAt.getTime() - now > ttlMs / 2) return turn;
+      const free = leaseOwner === null || leaseOwner === owner || (leaseExpiresAt !== null && leaseExpiresAt.getTime() <= now) || isHolderGone(leaseOwner);
+      if (!free) return undefined;
+      const taken = this.one(`update turns set lease_owner = ?, lease_expires_at = ? where id = ? and lease_owner is ? returning ${turnCodec.select}`, owner, now + ttlMs, turnId, leaseOwner);
+      return taken && turnCodec.decode(taken);
     });
   }
 
@@ -725,8 +739,8 @@ export class SessionStore {
 }
 
 interface AppendOptions {
+  /** HEAD moves to the new turn, taking along the branch it is attached to if that points at the parent. */
   moveHead?: boolean;
-  headRef?: string | null;
   /** Write the turn already leased to this runner, which is about to run it (saves a claim's write). */
   lease?: { owner: string; ttlMs: number };
   /** Write the turn already succeeded with these outputs (memo hits, exact replays, source images), atomically. */
@@ -744,12 +758,15 @@ const columnList = <Row>(codec: RowCodec<Row>) => codec.columns.map((c) => c.sql
 
 const SELECT_SESSION = `select ${sessionCodec.select} from sessions where id = ?`;
 const SELECT_TURN = `select ${turnCodec.select} from turns where id = ?`;
+const SELECT_OUTPUTS = `select ${outputCodec.select} from outputs where turn_id = ? order by idx`;
 const INSERT_SESSION = `insert into sessions (${columnList(sessionCodec)}) values (${placeholders(sessionCodec.columns.length)})`;
 const INSERT_TURN = `insert into turns (${columnList(turnCodec)}, segment_id) values (${placeholders(turnCodec.columns.length + 1)})`;
 const INSERT_OUTPUT = `insert into outputs (${columnList(outputCodec)}) values (${placeholders(outputCodec.columns.length)})`;
 /** The same hash is the same bytes: a blob already recorded is left as it is. */
 const INSERT_BLOB_IF_NEW = `insert into blobs (${columnList(blobCodec)}) values (${placeholders(blobCodec.columns.length)}) on conflict (hash) do nothing`;
 const MOVE_HEAD = 'update sessions set head_turn_id = ?, redo_stack = ?, head_ref = ?, updated_at = ? where id = ?';
+/** The branch HEAD is attached to, if it points at the given turn (HEAD's turn, before a move). */
+const ATTACHED_BRANCH_AT = 'select refs.name from sessions join refs on refs.session_id = sessions.id and refs.name = sessions.head_ref where sessions.id = ? and refs.turn_id = ?';
 /** The unfinished statuses, from transitions.ts, for SQL. */
 const IN_FLIGHT_SQL = `status in (${IN_FLIGHT_STATUSES.map((st) => `'${st}'`).join(', ')})`;
 const INSERT_REF = `insert into refs (${columnList(refCodec)}) values (${placeholders(refCodec.columns.length)})`;

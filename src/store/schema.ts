@@ -95,8 +95,12 @@ export const turns = sqliteTable('turns', {
   // index: `kontext log --all` reads 10,000 turns without a sort.
   index('turns_session_order_idx').on(t.sessionId, t.depth, t.createdAt, t.id),
   index('turns_parent_idx').on(t.parentId),
-  index('turns_status_idx').on(t.status),
-  index('turns_memo_idx').on(t.endpointId, t.inputBlob, t.seedRequested),
+  // Only unfinished turns (resume, lease renewal): finished ones, nearly all of them, cost the
+  // index nothing, and a turn's final write takes its entry out instead of moving it. The
+  // condition is IN_FLIGHT_SQL's, term for term, or SQLite would not use the index.
+  index('turns_in_flight_idx').on(t.createdAt).where(sql`status in ('pending', 'submitted', 'running')`),
+  // Memo hits need a fixed seed: turns without one (most edits) are never looked up here.
+  index('turns_memo_idx').on(t.endpointId, t.inputBlob, t.seedRequested).where(sql`seed_requested is not null`),
   // One turn per depth in a segment (the chain property); the second index also carries the
   // id, so listing a path's ids never reads the table.
   uniqueIndex('turns_segment_depth_uq').on(t.segmentId, t.depth),

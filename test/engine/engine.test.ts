@@ -1,7 +1,9 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { MemoryBlobStore } from '../../src/blobs/MemoryBlobStore.js';
 import { SessionEngine } from '../../src/engine/SessionEngine.js';
 import { BudgetExceededError, ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
+import type { Provider } from '../../src/providers/Provider.js';
 import { createLocalProvider } from '../../src/providers/local/index.js';
 import { SessionStore } from '../../src/store/SessionStore.js';
 import { countingProvider } from '../support/countingProvider.js';
@@ -82,6 +84,34 @@ describe('chaining', () => {
     const done = await first;
     expect(second.parentId).toBe(done.id);
     expect(second.inputBlob).toBe(done.outputs[0]!.blobHash);
+  });
+});
+
+describe('archiving outputs', () => {
+  it('reads the dimensions from the bytes when the provider gives none, and records an image used twice once', async () => {
+    const store = SessionStore.inMemory();
+    const blobs = new MemoryBlobStore();
+    const local = createLocalProvider();
+    // The same image listed twice, without width or height: what a terse provider may answer.
+    const terse: Provider = {
+      ...local,
+      wait: async (endpointId, job, options) => {
+        const output = await local.wait(endpointId, job, options);
+        const { url, content_type } = output.images[0]!;
+        return { ...output, images: [{ url, content_type }, { url, content_type }], has_nsfw_concepts: [false, false] };
+      },
+    };
+    const engine = new SessionEngine({ store, blobs, providers: [terse] });
+    const session = await startedSession(engine);
+    const turn = await engine.edit(session.id, 'make it red', { seed: 3 });
+    expect(turn.status).toBe('succeeded');
+    const bytes = await blobs.get(turn.outputs[0]!.blobHash);
+    const { width, height } = await sharp(bytes).metadata();
+    expect(turn.outputs.map((o) => [o.index, o.blobHash, o.width, o.height])).toEqual([
+      [0, turn.outputs[0]!.blobHash, width, height],
+      [1, turn.outputs[0]!.blobHash, width, height],
+    ]);
+    expect(await store.findBlob(turn.outputs[0]!.blobHash)).toMatchObject({ width, height, size: bytes.length });
   });
 });
 
@@ -341,7 +371,7 @@ describe('export', () => {
       const { engine, store } = makeEngine();
       const session = await startedSession(engine);
       const pending = await store.appendTurn({ sessionId: session.id, parentId: session.headTurnId, kind: 'edit', prompt: 'p' });
-      expect(await store.claimTurn(pending.id, `${hostname()}:${process.pid}:abc`, 60_000)).toBe(true);
+      expect(await store.claimTurn(pending.id, `${hostname()}:${process.pid}:abc`, 60_000)).toMatchObject({ leaseOwner: `${hostname()}:${process.pid}:abc` });
       const file = join(dir, 's.kontext');
       await engine.exportSession(session.id, file);
       expect(gunzipSync(readFileSync(file)).includes(`${hostname()}:${process.pid}`)).toBe(false);

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
 import { SessionStore } from '../../src/store/index.js';
+import { IN_FLIGHT_STATUSES } from '../../src/store/transitions.js';
 import { testTempDir } from '../support/testTempDir.js';
 
 const tempDb = () => join(testTempDir('kontext-store-'), 'k.db');
@@ -40,6 +41,26 @@ describe('migrations', () => {
     const store = SessionStore.open(tempDb());
     expect(store.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    store.close();
+  });
+
+  it('indexes only unfinished turns for resuming and only seeded turns for memo hits, and the store’s lookups can use both', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    const partial = store.sqlite.prepare("select name from pragma_index_list('turns') where partial = 1 order by name").pluck().all();
+    expect(partial).toEqual(['turns_in_flight_idx', 'turns_memo_idx']);
+    const seeded = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', endpointId: 'e', seedRequested: 7 });
+    const unseeded = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', endpointId: 'e' });
+    // INDEXED BY fails ("no query solution") when an index cannot answer the query: this catches
+    // an index condition drifting from the conditions the store queries with.
+    const inFlightSql = IN_FLIGHT_STATUSES.map((s) => `'${s}'`).join(', ');
+    const inFlight = store.sqlite.prepare(`select id from turns indexed by turns_in_flight_idx where status in (${inFlightSql}) order by created_at`).pluck();
+    const memo = store.sqlite.prepare('select id from turns indexed by turns_memo_idx where endpoint_id = ? and input_blob is ? and seed_requested = ?').pluck();
+    expect(inFlight.all()).toEqual([seeded.id, unseeded.id]);
+    expect(memo.all('e', null, 7)).toEqual([seeded.id]);
+    await store.completeTurn(seeded.id, []);
+    expect(inFlight.all()).toEqual([unseeded.id]);
+    expect((await store.inFlightTurns(session.id)).map((t) => t.id)).toEqual([unseeded.id]);
     store.close();
   });
 });
@@ -186,6 +207,21 @@ describe('refs and HEAD', () => {
     expect((await store.getSession(two.session.id)).headTurnId).toBe(two.root.id);
   });
 
+  it('a new turn takes along the branch HEAD is attached to only while that branch still points at its parent', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    await store.createRef(session.id, 'main', root.id);
+    await store.setHead(session.id, root.id, [], 'main');
+    const a = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' }, { moveHead: true });
+    expect(await store.getSession(session.id)).toMatchObject({ headTurnId: a.id, headRef: 'main' });
+    expect((await store.findRef(session.id, 'main'))!.turnId).toBe(a.id);
+    // Someone moves the branch elsewhere (another process, say): the next turn does not drag it back.
+    await store.setRef(session.id, 'main', root.id);
+    const b = await store.appendTurn({ sessionId: session.id, parentId: a.id, kind: 'edit' }, { moveHead: true });
+    expect(await store.getSession(session.id)).toMatchObject({ headTurnId: b.id, headRef: null });
+    expect((await store.findRef(session.id, 'main'))!.turnId).toBe(root.id);
+  });
+
   it('makes ids of letters and digits only, so an id never reads as a command-line flag', async () => {
     const store = SessionStore.inMemory();
     const { session, root } = await sessionWithRoot(store);
@@ -211,20 +247,24 @@ describe('leases', () => {
     const { session, root } = await sessionWithRoot(store);
     const turn = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' }, { lease: { owner: 'a', ttlMs: 30_000 } });
     expect(turn).toMatchObject({ leaseOwner: 'a', leaseExpiresAt: new Date(now + 30_000) });
-    // Fresh and ours: yes, and nothing rewritten.
+    // Fresh and ours: yes (the turn handed back as stored), and nothing rewritten.
     now += 10_000;
-    expect(await store.claimTurn(turn.id, 'a', 30_000)).toBe(true);
+    expect(await store.claimTurn(turn.id, 'a', 30_000)).toEqual(turn);
     expect((await store.getTurn(turn.id)).leaseExpiresAt).toEqual(new Date(1_030_000));
     // Another runner while it is held: no.
-    expect(await store.claimTurn(turn.id, 'b', 30_000)).toBe(false);
-    // Ours but past half its time: renewed.
+    expect(await store.claimTurn(turn.id, 'b', 30_000)).toBeUndefined();
+    // Ours but past half its time: renewed, and the turn handed back carries the new lease.
     now += 10_000;
-    expect(await store.claimTurn(turn.id, 'a', 30_000)).toBe(true);
-    expect((await store.getTurn(turn.id)).leaseExpiresAt).toEqual(new Date(now + 30_000));
+    const renewed = await store.claimTurn(turn.id, 'a', 30_000);
+    expect(renewed).toMatchObject({ id: turn.id, leaseOwner: 'a', leaseExpiresAt: new Date(now + 30_000) });
+    expect(await store.getTurn(turn.id)).toEqual(renewed);
     // Expired: the other runner takes it.
     now += 31_000;
-    expect(await store.claimTurn(turn.id, 'b', 30_000)).toBe(true);
+    expect(await store.claimTurn(turn.id, 'b', 30_000)).toMatchObject({ leaseOwner: 'b', leaseExpiresAt: new Date(now + 30_000) });
     expect((await store.getTurn(turn.id)).leaseOwner).toBe('b');
+    // A finished turn is nobody's to run.
+    await store.completeTurn(turn.id, [], { leaseOwner: null, leaseExpiresAt: null });
+    expect(await store.claimTurn(turn.id, 'a', 30_000)).toBeUndefined();
     store.close();
   });
 });
