@@ -37,7 +37,7 @@ const envNumber = (name: string, fallback: number) => (process.env[name] ? Numbe
 const BENCHES: { id: string; name: string; run: () => Promise<BenchResult[]> }[] = [
   { id: 'engine-vs-fal-client', name: 'engine turn vs @fal-ai/client', run: () => benchEngineVsFalClient({ jobs: quick ? 6 : 30 }) },
   { id: 'fal-client', name: 'fal provider vs @fal-ai/client', run: () => benchFalClientComparison({ jobs: quick ? 10 : 30 }) },
-  { id: 'engine-overhead', name: 'engine overhead per turn', run: () => benchEngineOverhead({ turns: quick ? 50 : 300, warmup: quick ? 10 : 30 }) },
+  { id: 'engine-overhead', name: 'engine overhead per turn', run: () => benchEngineOverhead({ turns: quick ? 50 : 300, warmup: quick ? 10 : 30, jitWarmup: quick ? 300 : 3000 }) },
   { id: 'exact-replay', name: 'exact replay', run: () => benchExactReplay({ repeats: quick ? 3 : 7 }) },
   { id: 'deep-session', name: '10,000-turn session', run: () => benchDeepSession({ depth: quick ? 2000 : 10_000 }) },
   {

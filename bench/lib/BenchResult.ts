@@ -7,7 +7,7 @@ export interface BenchResult {
   id: string;
   /** What was measured, for the table. */
   name: string;
-  unit: 'ms' | 'ratio' | 'calls' | 'MiB' | 'count';
+  unit: 'ms' | 'µs' | 'ratio' | 'calls' | 'MiB' | 'count';
   /** NaN when it could not be measured (then `note` says why). */
   measured: number;
   shown: string;
