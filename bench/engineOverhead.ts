@@ -210,7 +210,7 @@ export async function benchEngineOverhead(options: EngineOverheadOptions = {}): 
   return [
     atMost({ id: 'engine-overhead.cpu-per-turn', name: 'Engine CPU per turn (instant provider, 1 MiB archived)', unit: 'ms', measured: bigCpu, shown: `${ms(bigCpu)} cpu (median of ${rounds} round means)`, note }, 2, { strict: true }),
     {
-      id: 'engine-overhead.cold-process',
+      id: 'engine-overhead.jit-warm-up',
       name: `Engine CPU per turn while V8 still optimizes (first ${COLD_TURNS} warm-up turns, tiny output, ${ramDisk ? 'blobs on a RAM disk' : 'blobs in memory'})`,
       unit: 'ms',
       measured: coldCpu,
