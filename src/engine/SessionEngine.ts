@@ -19,7 +19,7 @@ import { FairScheduler } from './FairScheduler.js';
 import { archiveImage, DEFAULT_MAX_INPUT_BYTES, fetchImageWithUndici, readImageInput, type ImageFetcher, type ImageInput } from './images.js';
 import { KeyedMutex } from './KeyedMutex.js';
 import { replayPath, type ReplayOptions, type ReplayReport } from './replay.js';
-import { resolveTurnRef } from './resolveTurnRef.js';
+import { isHead, requireHead, resolveTurnRef } from './resolveTurnRef.js';
 import { whatIf, type WhatIfChange, type WhatIfResult } from './whatIf.js';
 import { TurnRunner } from './TurnRunner.js';
 
@@ -99,6 +99,8 @@ export interface TurnPlan {
   moveHead: boolean;
   /** The session as just read under the session lock, when the caller has it (spares a read). */
   session?: SessionRow;
+  /** The parent's outputs, read with it, when the caller has them (spares a read). */
+  parentOutputs?: OutputRow[];
 }
 
 const IMAGE_URL_PLACEHOLDER = 'pending:image';
@@ -288,17 +290,20 @@ export class SessionEngine {
     // the parent to settle (outside the session lock, so other edits and undo are not blocked).
     for (;;) {
       const result = await this.sessionLocks.run(sessionId, async () => {
-        const session = await this.store.getSession(sessionId);
-        const parent = await resolveTurnRef(this.store, session, options.from ?? 'HEAD', 'from');
+        const from = options.from ?? 'HEAD';
+        // The usual case, an edit from HEAD, reads the session, HEAD and its outputs in one go.
+        const base = isHead(from) ? await this.store.headOf(sessionId) : undefined;
+        const session = base?.session ?? (await this.store.getSession(sessionId));
+        const parent = base ? requireHead(session, base.head) : await resolveTurnRef(this.store, session, from, 'from');
         if (parent.status === 'pending' || parent.status === 'submitted' || parent.status === 'running') return { waitFor: parent.id };
-        return { turn: await this.createEditTurn(session, parent, prompt, params, options) };
+        return { turn: await this.createEditTurn(session, parent, prompt, params, options, base?.headOutputs) };
       });
       if (result.turn) return result.turn;
       await this.runner.waitUntilSettled(result.waitFor!, options.signal);
     }
   }
 
-  private async createEditTurn(session: SessionRow, parent: TurnRow, prompt: string, params: KontextParamsOverrides, options: EditOptions): Promise<TurnRow> {
+  private async createEditTurn(session: SessionRow, parent: TurnRow, prompt: string, params: KontextParamsOverrides, options: EditOptions, parentOutputs?: OutputRow[]): Promise<TurnRow> {
     const sessionId = session.id;
     {
       const endpoint = this.endpoints.get(options.endpoint ?? session.defaultEndpoint);
@@ -316,13 +321,14 @@ export class SessionEngine {
         memo: options.memo ?? 'auto',
         moveHead: true,
         session,
+        parentOutputs,
       });
     }
   }
 
   /** Waits for a turn started here (or resumes one found in the store) and returns it with outputs. */
   async finish(turn: TurnRow, signal?: AbortSignal): Promise<TurnView> {
-    if (turn.status === 'pending' || turn.status === 'submitted' || turn.status === 'running') await this.runner.run(turn.id, { signal });
+    if (turn.status === 'pending' || turn.status === 'submitted' || turn.status === 'running') await this.runner.run(turn, { signal });
     return this.turnView(turn.id);
   }
 
@@ -335,7 +341,7 @@ export class SessionEngine {
     let inputBlob: string | null = null;
     if (plan.parent) {
       if (plan.parent.sessionId !== plan.sessionId) throw new ValidationError([{ field: 'from', message: `turn '${plan.parent.id}' is not in session '${plan.sessionId}'` }]);
-      const parentOutputs = await this.store.outputsOf(plan.parent.id);
+      const parentOutputs = plan.parentOutputs ?? (await this.store.outputsOf(plan.parent.id));
       if (plan.parent.status !== 'succeeded' || parentOutputs.length === 0) {
         throw new ConflictError(`turn '${plan.parent.id}' has no image to continue from (status ${plan.parent.status})`, { turnId: plan.parent.id, status: plan.parent.status });
       }

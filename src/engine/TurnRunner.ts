@@ -54,7 +54,8 @@ export function isLeaseHolderGone(holder: string): boolean {
  * can pick the turn up where a crashed one left it.
  */
 export class TurnRunner {
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Runs under way here; each `done` tells whether the turn was this engine's to run after all. */
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<boolean> }>();
   private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: TurnRunnerDeps) {
@@ -69,15 +70,20 @@ export class TurnRunner {
 
   /**
    * Runs the turn if this engine may (returns false when another live process holds it
-   * and `onlyIfClaimable`); joins the run already under way here.
+   * and `onlyIfClaimable`); joins the run already under way here. Given the row of a turn
+   * this engine has just written leased to itself, it starts without asking the store again:
+   * the submit mark is written only while the turn is still pending under that lease.
    */
-  async run(turnId: string, options: { signal?: AbortSignal; onlyIfClaimable?: boolean } = {}): Promise<boolean> {
+  async run(turn: string | TurnRow, options: { signal?: AbortSignal; onlyIfClaimable?: boolean } = {}): Promise<boolean> {
+    const turnId = typeof turn === 'string' ? turn : turn.id;
     const existing = this.running.get(turnId);
     if (existing) {
       await existing.done;
       return true;
     }
-    const claimed = await this.deps.store.claimTurn(turnId, this.deps.engineId, this.deps.leaseTtlMs, isLeaseHolderGone);
+    const claimed = typeof turn !== 'string' && this.holdsFreshLease(turn)
+      ? turn
+      : await this.deps.store.claimTurn(turnId, this.deps.engineId, this.deps.leaseTtlMs, isLeaseHolderGone);
     if (claimed === undefined) {
       if (options.onlyIfClaimable) return false;
       await this.waitUntilSettled(turnId, options.signal);
@@ -96,8 +102,22 @@ export class TurnRunner {
     });
     this.running.set(turnId, { controller, done });
     this.ensureRenewal();
-    await done;
+    if (await done) return true;
+    // Not ours after all (cancelled or taken over before its submit): like a claim refused.
+    if (options.onlyIfClaimable) return false;
+    await this.waitUntilSettled(turnId, options.signal);
     return true;
+  }
+
+  /** A pending turn leased to this engine with most of its lease left: written so just now. */
+  private holdsFreshLease(turn: TurnRow): boolean {
+    return (
+      turn.status === 'pending' &&
+      turn.submitAttemptedAt === null &&
+      turn.leaseOwner === this.deps.engineId &&
+      turn.leaseExpiresAt !== null &&
+      turn.leaseExpiresAt.getTime() - this.deps.now() > this.deps.leaseTtlMs / 2
+    );
   }
 
   /** Aborts a turn this engine is running (cancelling it on the provider). False if not running here. */
@@ -141,8 +161,11 @@ export class TurnRunner {
     this.renewTimer.unref();
   }
 
-  /** @param claimed the turn as the claim read it: this engine holds its lease from here on. */
-  private async execute(claimed: TurnRow, signal: AbortSignal): Promise<void> {
+  /**
+   * @param claimed the turn as the claim read it (or as this engine just wrote it, leased to itself)
+   * @returns false when, before its submit, the turn proved not to be this engine's to run
+   */
+  private async execute(claimed: TurnRow, signal: AbortSignal): Promise<boolean> {
     const { store, events } = this.deps;
     let turn = claimed;
     const { id: turnId, sessionId } = turn;
@@ -164,7 +187,10 @@ export class TurnRunner {
       let job: SubmittedJob;
       if (turn.status === 'pending') {
         const input = await this.buildInput(turn, provider, signal);
-        turn = await store.patchTurn(turnId, { params: input.stored, submitAttemptedAt: new Date(this.deps.now()) });
+        const marked = await store.markSubmitAttempt(turnId, this.deps.engineId, input.stored, new Date(this.deps.now()));
+        // Cancelled meanwhile, or no longer ours: whoever changed it has the last word; send nothing.
+        if (!marked) return false;
+        turn = marked;
         signal.throwIfAborted();
         job = await provider.submit(endpoint.id, input.sent, { signal });
         turn = await store.transitionTurn(turnId, 'submitted', {
@@ -205,6 +231,7 @@ export class TurnRunner {
       release?.();
       if (!settled) await store.releaseTurn(turnId, this.deps.engineId).catch(() => undefined);
     }
+    return true;
   }
 
   /**

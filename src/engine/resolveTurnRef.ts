@@ -22,12 +22,21 @@ export async function resolveTurnRef(store: SessionStore, session: SessionRow, r
   return turn;
 }
 
+/** Whether a ref names HEAD itself (`HEAD` or `@`, nothing added). */
+export function isHead(ref: string): boolean {
+  const trimmed = ref.trim();
+  return trimmed === 'HEAD' || trimmed === '@';
+}
+
+/** The turn at HEAD, or the error a session that has none yet gets. */
+export function requireHead<T>(session: SessionRow, head: T | undefined): T {
+  if (head === undefined) throw new NotFoundError('turn', 'HEAD', `session '${session.id}' has no HEAD yet`);
+  return head;
+}
+
 async function resolveBase(store: SessionStore, session: SessionRow, base: string, field: string): Promise<TurnRow> {
   if (base === '' ) throw new ValidationError([{ field, message: 'is empty; give HEAD, a branch name, or a turn id (or a unique prefix of at least 4 characters)' }]);
-  if (base === 'HEAD' || base === '@') {
-    if (!session.headTurnId) throw new NotFoundError('turn', 'HEAD', `session '${session.id}' has no HEAD yet`);
-    return store.getTurn(session.headTurnId);
-  }
+  if (isHead(base)) return requireHead(session, session.headTurnId ? await store.getTurn(session.headTurnId) : undefined);
   const ref = await store.findRef(session.id, base);
   if (ref) return store.getTurn(ref.turnId);
   const exact = await store.findTurn(base);

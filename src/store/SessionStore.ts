@@ -365,6 +365,18 @@ export class SessionStore {
   }
 
   /**
+   * Writes, just before a turn's submit is sent, the request as it will go and the moment:
+   * from here on a resume must not submit it again. Only while the turn is still pending and
+   * leased to `owner`: undefined when it is not (cancelled meanwhile, or taken over by another
+   * process after this one's lease ran out), and then nothing is written and nothing may be sent.
+   */
+  async markSubmitAttempt(id: string, owner: string, params: Record<string, unknown>, at: Date): Promise<TurnRow | undefined> {
+    const set = setClause<TurnRow>(turnCodec, { params, submitAttemptedAt: at });
+    const values = this.one(`update turns set ${set.sql} where id = ? and status = 'pending' and lease_owner = ? returning ${turnCodec.select}`, ...set.values, id, owner);
+    return values && turnCodec.decode(values);
+  }
+
+  /**
    * Records a turn's outputs and marks it succeeded, in one transaction: either every
    * output row (with the metadata of blobs it is the first to use) and the new status are
    * written, or none of them.
@@ -414,6 +426,19 @@ export class SessionStore {
 
   async outputsOf(turnId: string): Promise<OutputRow[]> {
     return this.all(SELECT_OUTPUTS, turnId).map((r) => outputCodec.decode(r));
+  }
+
+  /**
+   * A session, the turn its HEAD is on (undefined before it has one) and that turn's outputs,
+   * as of one moment (one read transaction): what an edit from HEAD starts from.
+   */
+  async headOf(sessionId: string): Promise<{ session: SessionRow; head: TurnRow | undefined; headOutputs: OutputRow[] }> {
+    return this.transactionally(() => {
+      const session = this.sessionOrThrow(this.one(SELECT_SESSION, sessionId), sessionId);
+      const values = session.headTurnId === null ? undefined : this.one(SELECT_TURN, session.headTurnId);
+      const head = values && turnCodec.decode(values);
+      return { session, head, headOutputs: head ? this.all(SELECT_OUTPUTS, head.id).map((r) => outputCodec.decode(r)) : [] };
+    });
   }
 
   /**

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { MemoryBlobStore } from '../../src/blobs/MemoryBlobStore.js';
 import { SessionEngine } from '../../src/engine/SessionEngine.js';
-import { BudgetExceededError, ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
+import { BudgetExceededError, CancelledError, ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
 import type { Provider } from '../../src/providers/Provider.js';
 import { createLocalProvider } from '../../src/providers/local/index.js';
 import { SessionStore } from '../../src/store/SessionStore.js';
@@ -112,6 +112,30 @@ describe('archiving outputs', () => {
       [1, turn.outputs[0]!.blobHash, width, height],
     ]);
     expect(await store.findBlob(turn.outputs[0]!.blobHash)).toMatchObject({ width, height, size: bytes.length });
+  });
+});
+
+describe('a turn changed by someone else between being written and being run', () => {
+  it('is not sent when it was cancelled meanwhile', async () => {
+    const { engine, store, provider } = makeEngine();
+    const session = await startedSession(engine);
+    const turn = await engine.beginEdit(session.id, 'make it red', { seed: 1 });
+    // Another process cancels it before this one runs it.
+    await store.transitionTurn(turn.id, 'cancelled', { finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null });
+    const finished = await engine.finish(turn);
+    expect(finished).toMatchObject({ status: 'cancelled', submitAttemptedAt: null, requestId: null });
+    expect(provider.submissions).toHaveLength(0);
+  });
+
+  it('is not sent when another process holds it now, and is waited for instead', async () => {
+    const { engine, store, provider } = makeEngine();
+    const session = await startedSession(engine);
+    const turn = await engine.beginEdit(session.id, 'make it red', { seed: 1 });
+    // Its lease passed to another live process (say this one stalled past its lease).
+    await store.patchTurn(turn.id, { leaseOwner: 'elsewhere:1:engine', leaseExpiresAt: new Date(Date.now() + 60_000) });
+    await expect(engine.finish(turn, AbortSignal.timeout(300))).rejects.toBeInstanceOf(CancelledError);
+    expect(await store.getTurn(turn.id)).toMatchObject({ status: 'pending', leaseOwner: 'elsewhere:1:engine', submitAttemptedAt: null });
+    expect(provider.submissions).toHaveLength(0);
   });
 });
 

@@ -199,6 +199,23 @@ describe('refs and HEAD', () => {
     await expect(store.deleteRef(session.id, 'trunk')).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('reads a session with the turn at its HEAD and that turn’s outputs together', async () => {
+    const store = SessionStore.inMemory();
+    const empty = await store.createSession({ title: 'empty', defaultEndpoint: 'fal-ai/flux-pro/kontext' });
+    expect(await store.headOf(empty.id)).toEqual({ session: empty, head: undefined, headOutputs: [] });
+    const { session, root } = await sessionWithRoot(store);
+    const hash = 'a'.repeat(64);
+    await store.recordBlob({ hash, size: 1, contentType: 'image/png', width: 1, height: 1 });
+    const edit = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' }, { moveHead: true });
+    await store.completeTurn(edit.id, [{ index: 0, providerUrl: null, blobHash: hash, width: 1, height: 1, contentType: 'image/png', nsfw: false }]);
+    const { session: read, head, headOutputs } = await store.headOf(session.id);
+    expect(read.headTurnId).toBe(edit.id);
+    expect(head).toEqual(await store.getTurn(edit.id));
+    expect(headOutputs).toEqual(await store.outputsOf(edit.id));
+    expect(headOutputs).toHaveLength(1);
+    await expect(store.headOf('nope')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('HEAD only points at a turn of its own session', async () => {
     const store = SessionStore.inMemory();
     const one = await sessionWithRoot(store);
@@ -237,6 +254,22 @@ describe('refs and HEAD', () => {
     const found = await store.findTurnsByPrefix(root.id.slice(0, 6), { sessionId: session.id });
     expect(found.map((t) => t.id)).toEqual([root.id]);
     expect(await store.findTurnsByPrefix("x%' or 1=1 --")).toEqual([]);
+  });
+});
+
+describe('the submit mark', () => {
+  it('is written only while the turn is pending and leased to the writer', async () => {
+    const store = SessionStore.inMemory();
+    const { session, root } = await sessionWithRoot(store);
+    const turn = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', params: { prompt: 'p' } }, { lease: { owner: 'a', ttlMs: 30_000 } });
+    const at = new Date(5_000);
+    expect(await store.markSubmitAttempt(turn.id, 'b', { prompt: 'p', image_url: 'u' }, at)).toBeUndefined();
+    expect((await store.getTurn(turn.id)).submitAttemptedAt).toBeNull();
+    expect(await store.markSubmitAttempt(turn.id, 'a', { prompt: 'p', image_url: 'u' }, at)).toMatchObject({ submitAttemptedAt: at, params: { prompt: 'p', image_url: 'u' } });
+    await store.transitionTurn(turn.id, 'cancelled');
+    expect(await store.markSubmitAttempt(turn.id, 'a', { prompt: 'p' }, new Date(6_000))).toBeUndefined();
+    expect(await store.getTurn(turn.id)).toMatchObject({ status: 'cancelled', submitAttemptedAt: at, params: { prompt: 'p', image_url: 'u' } });
+    store.close();
   });
 });
 
