@@ -602,7 +602,6 @@ export class SessionEngine {
     if (spentMicros + cost > budgetMicros) throw new BudgetExceededError(budgetMicros, spentMicros, cost);
   }
 
-  /** The branch HEAD stays attached to after an edit from `parent`: only if parent is its tip. */
   private async withOutputs(turns: TurnRow[]): Promise<TurnView[]> {
     const outputs = await this.store.outputsOfMany(turns.map((t) => t.id));
     return turns.map((t) => ({ ...t, outputs: outputs.get(t.id) ?? [] }));

@@ -10,6 +10,7 @@ import type { EndpointRegistry } from '../kontext/endpoints.js';
 import { KontextOutput } from '../kontext/schemas.js';
 import type { Provider, ProgressEvent, SubmittedJob } from '../providers/Provider.js';
 import type { NewBlob, NewOutput, SessionStore } from '../store/SessionStore.js';
+import { holdsFreshLease } from '../store/leases.js';
 import type { TurnRow } from '../store/schema.js';
 import { elidedDataUri, isDataUri } from '../util/dataUri.js';
 import { sniffImageType } from '../util/imageType.js';
@@ -81,7 +82,7 @@ export class TurnRunner {
       await existing.done;
       return true;
     }
-    const claimed = typeof turn !== 'string' && this.holdsFreshLease(turn)
+    const claimed = typeof turn !== 'string' && this.isFreshlyWrittenHere(turn)
       ? turn
       : await this.deps.store.claimTurn(turnId, this.deps.engineId, this.deps.leaseTtlMs, isLeaseHolderGone);
     if (claimed === undefined) {
@@ -109,15 +110,9 @@ export class TurnRunner {
     return true;
   }
 
-  /** A pending turn leased to this engine with most of its lease left: written so just now. */
-  private holdsFreshLease(turn: TurnRow): boolean {
-    return (
-      turn.status === 'pending' &&
-      turn.submitAttemptedAt === null &&
-      turn.leaseOwner === this.deps.engineId &&
-      turn.leaseExpiresAt !== null &&
-      turn.leaseExpiresAt.getTime() - this.deps.now() > this.deps.leaseTtlMs / 2
-    );
+  /** A turn not yet sent, leased to this engine with most of its lease left: written so just now. */
+  private isFreshlyWrittenHere(turn: TurnRow): boolean {
+    return turn.status === 'pending' && turn.submitAttemptedAt === null && holdsFreshLease(turn, this.deps.engineId, this.deps.now(), this.deps.leaseTtlMs);
   }
 
   /** Aborts a turn this engine is running (cancelling it on the provider). False if not running here. */

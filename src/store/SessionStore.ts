@@ -4,6 +4,7 @@ import { ConflictError } from '../errors/ConflictError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
 import type { KontextError } from '../errors/KontextError.js';
 import { ValidationError } from '../errors/ValidationError.js';
+import { holdsFreshLease } from './leases.js';
 import { openDatabase, type OpenDatabaseOptions } from './openDatabase.js';
 import { blobCodec, outputCodec, refCodec, sessionCodec, turnCodec, type RowCodec } from './rowCodecs.js';
 import {
@@ -581,7 +582,7 @@ export class SessionStore {
       const now = this.now().getTime();
       const { leaseOwner, leaseExpiresAt } = turn;
       // Already ours, with most of its time left (e.g. leased when written): nothing to write.
-      if (leaseOwner === owner && leaseExpiresAt !== null && leaseExpiresAt.getTime() - now > ttlMs / 2) return turn;
+      if (holdsFreshLease(turn, owner, now, ttlMs)) return turn;
       const free = leaseOwner === null || leaseOwner === owner || (leaseExpiresAt !== null && leaseExpiresAt.getTime() <= now) || isHolderGone(leaseOwner);
       if (!free) return undefined;
       const taken = this.one(`update turns set lease_owner = ?, lease_expires_at = ? where id = ? and lease_owner is ? returning ${turnCodec.select}`, owner, now + ttlMs, turnId, leaseOwner);
