@@ -19,7 +19,7 @@ import { FairScheduler } from './FairScheduler.js';
 import { archiveImage, DEFAULT_MAX_INPUT_BYTES, fetchImageWithUndici, readImageInput, type ImageFetcher, type ImageInput } from './images.js';
 import { KeyedMutex } from './KeyedMutex.js';
 import { replayPath, type ReplayOptions, type ReplayReport } from './replay.js';
-import { isHead, requireHead, resolveTurnRef } from './resolveTurnRef.js';
+import { resolveEditBase, resolveTurnRef } from './resolveTurnRef.js';
 import { whatIf, type WhatIfChange, type WhatIfResult } from './whatIf.js';
 import { TurnRunner } from './TurnRunner.js';
 
@@ -290,13 +290,9 @@ export class SessionEngine {
     // the parent to settle (outside the session lock, so other edits and undo are not blocked).
     for (;;) {
       const result = await this.sessionLocks.run(sessionId, async () => {
-        const from = options.from ?? 'HEAD';
-        // The usual case, an edit from HEAD, reads the session, HEAD and its outputs in one go.
-        const base = isHead(from) ? await this.store.headOf(sessionId) : undefined;
-        const session = base?.session ?? (await this.store.getSession(sessionId));
-        const parent = base ? requireHead(session, base.head) : await resolveTurnRef(this.store, session, from, 'from');
+        const { session, parent, parentOutputs } = await resolveEditBase(this.store, sessionId, options.from ?? 'HEAD');
         if (parent.status === 'pending' || parent.status === 'submitted' || parent.status === 'running') return { waitFor: parent.id };
-        return { turn: await this.createEditTurn(session, parent, prompt, params, options, base?.headOutputs) };
+        return { turn: await this.createEditTurn(session, parent, prompt, params, options, parentOutputs) };
       });
       if (result.turn) return result.turn;
       await this.runner.waitUntilSettled(result.waitFor!, options.signal);

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors/ValidationError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
 import type { SessionStore } from '../store/SessionStore.js';
-import type { SessionRow, TurnRow } from '../store/schema.js';
+import type { OutputRow, SessionRow, TurnRow } from '../store/schema.js';
 
 /** The shortest id prefix we accept, so a typo does not silently pick some turn. */
 export const MIN_PREFIX = 4;
@@ -22,14 +22,28 @@ export async function resolveTurnRef(store: SessionStore, session: SessionRow, r
   return turn;
 }
 
+/**
+ * What an edit continues from: its session and the turn `from` names, with that turn's
+ * outputs when they came in the same read. `HEAD` itself — nearly every edit — is one read
+ * transaction for all three; any other ref resolves as resolveTurnRef does.
+ */
+export async function resolveEditBase(store: SessionStore, sessionId: string, from: string): Promise<{ session: SessionRow; parent: TurnRow; parentOutputs?: OutputRow[] }> {
+  if (isHead(from)) {
+    const { session, head, headOutputs } = await store.headOf(sessionId);
+    return { session, parent: requireHead(session, head), parentOutputs: headOutputs };
+  }
+  const session = await store.getSession(sessionId);
+  return { session, parent: await resolveTurnRef(store, session, from, 'from') };
+}
+
 /** Whether a ref names HEAD itself (`HEAD` or `@`, nothing added). */
-export function isHead(ref: string): boolean {
+function isHead(ref: string): boolean {
   const trimmed = ref.trim();
   return trimmed === 'HEAD' || trimmed === '@';
 }
 
 /** The turn at HEAD, or the error a session that has none yet gets. */
-export function requireHead<T>(session: SessionRow, head: T | undefined): T {
+function requireHead<T>(session: SessionRow, head: T | undefined): T {
   if (head === undefined) throw new NotFoundError('turn', 'HEAD', `session '${session.id}' has no HEAD yet`);
   return head;
 }

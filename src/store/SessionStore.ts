@@ -426,7 +426,7 @@ export class SessionStore {
   }
 
   async outputsOf(turnId: string): Promise<OutputRow[]> {
-    return this.all(SELECT_OUTPUTS, turnId).map((r) => outputCodec.decode(r));
+    return this.readOutputs(turnId);
   }
 
   /**
@@ -438,7 +438,7 @@ export class SessionStore {
       const session = this.sessionOrThrow(this.one(SELECT_SESSION, sessionId), sessionId);
       const values = session.headTurnId === null ? undefined : this.one(SELECT_TURN, session.headTurnId);
       const head = values && turnCodec.decode(values);
-      return { session, head, headOutputs: head ? this.all(SELECT_OUTPUTS, head.id).map((r) => outputCodec.decode(r)) : [] };
+      return { session, head, headOutputs: head ? this.readOutputs(head.id) : [] };
     });
   }
 
@@ -449,7 +449,7 @@ export class SessionStore {
   async turnWithOutputs(id: string): Promise<{ turn: TurnRow; outputs: OutputRow[] }> {
     return this.transactionally(() => ({
       turn: this.turnOrThrow(this.one(SELECT_TURN, id), id),
-      outputs: this.all(SELECT_OUTPUTS, id).map((r) => outputCodec.decode(r)),
+      outputs: this.readOutputs(id),
     }));
   }
 
@@ -733,6 +733,11 @@ export class SessionStore {
 
   private run(sql: string, ...params: unknown[]): Database.RunResult {
     return this.statement(sql).run(...params);
+  }
+
+  /** A turn's outputs in order (synchronous: for use inside a transaction too). */
+  private readOutputs(turnId: string): OutputRow[] {
+    return this.all(SELECT_OUTPUTS, turnId).map((r) => outputCodec.decode(r));
   }
 
   private sessionOrThrow(values: unknown[] | undefined, id: string): SessionRow {
