@@ -54,14 +54,14 @@ async function openChain(image: Buffer, warmup: number, dir: { path: string }, b
     store.close();
   };
   let count = 0;
-  const edit = async () => {
-    const turn = await engine.edit(session.id, `turn ${++count}`);
+  const edit = async (sessionId: string) => {
+    const turn = await engine.edit(sessionId, `turn ${++count}`);
     if (turn.status !== 'succeeded') throw new Error(`turn ${count} ended ${turn.status}: ${turn.errorMessage}`);
   };
-  let session: { id: string };
+  let sessionId: string;
   try {
-    session = await engine.startSession({ image: await testImage() });
-    for (let i = 0; i < warmup; i++) await edit();
+    ({ id: sessionId } = await engine.startSession({ image: await testImage() }));
+    for (let i = 0; i < warmup; i++) await edit(sessionId);
   } catch (error) {
     await close();
     throw error;
@@ -74,7 +74,7 @@ async function openChain(image: Buffer, warmup: number, dir: { path: string }, b
       for (let i = 0; i < turns; i++) {
         const before = process.cpuUsage();
         const started = performance.now();
-        await edit();
+        await edit(sessionId);
         wall.push(performance.now() - started);
         const used = process.cpuUsage(before);
         cpu.push((used.user + used.system) / 1000);
@@ -166,8 +166,8 @@ export async function benchEngineOverhead(options: EngineOverheadOptions = {}): 
   // makes the next new files dearer on a journal-less ext4 (see lib/tempDir.ts).
   // The two measured engines and the floor archive into one folder: one set of 256 shard
   // folders to make and delete instead of three, and the same folders' costs for all three.
-  const dirs = [tempDir('overhead'), tempDir('overhead-tiny'), tempDir('blobs'), tempDir('new-files'), tempDir('jit-warm-up')];
-  const blobsRoot = dirs[2]!.path;
+  const dirs = { big: tempDir('overhead'), tiny: tempDir('overhead-tiny'), blobs: tempDir('blobs'), newFiles: tempDir('new-files'), jitWarmUp: tempDir('jit-warm-up') };
+  const blobsRoot = dirs.blobs.path;
   const ramDisk = ramDiskDir('jit-warm-up-blobs');
   const chains: Chain[] = [];
   const bigRounds: Block[] = [];
@@ -177,18 +177,18 @@ export async function benchEngineOverhead(options: EngineOverheadOptions = {}): 
   try {
     // Its thousands of files go to a RAM disk: deleted, they would make every later new file on
     // the measured disk dearer (see lib/tempDir.ts); to memory where there is no RAM disk.
-    const warm = await openChain(tiny, 0, dirs[4]!, ramDisk?.path ?? null);
+    const warm = await openChain(tiny, 0, dirs.jitWarmUp, ramDisk?.path ?? null);
     try {
       cold = await warm.run(jitWarmup);
     } finally {
       await warm.close();
     }
     // Enough for both 1 MiB runs (engine and floor, warm-up included): see warmPageCache.
-    warmPageCache(dirs[0]!.path, 2 * (rounds * perRound + warmup) + 20);
-    newFile = newEmptyFileCost(dirs[3]!, 200);
-    const big = await openChain(png, warmup, dirs[0]!, blobsRoot);
+    warmPageCache(dirs.big.path, 2 * (rounds * perRound + warmup) + 20);
+    newFile = newEmptyFileCost(dirs.newFiles, 200);
+    const big = await openChain(png, warmup, dirs.big, blobsRoot);
     chains.push(big);
-    const small = await openChain(tiny, warmup, dirs[1]!, blobsRoot);
+    const small = await openChain(tiny, warmup, dirs.tiny, blobsRoot);
     chains.push(small);
     const floor = openArchiveFloor(png, blobsRoot);
     for (let round = 0; round < rounds; round++) {
@@ -198,7 +198,7 @@ export async function benchEngineOverhead(options: EngineOverheadOptions = {}): 
     }
   } finally {
     for (const chain of chains) await chain.close();
-    for (const dir of dirs) dir.remove();
+    for (const dir of Object.values(dirs)) dir.remove();
     ramDisk?.remove();
   }
   const perTurn = (blocks: Block[]) => median(blocks.map((b) => b.cpuPerTurn));

@@ -16,8 +16,7 @@ export const BENCH_WORK_DIR = fileURLToPath(new URL('../.work/', import.meta.url
 /** A fresh folder under BENCH_WORK_DIR, removed by the returned `remove()`. */
 export function tempDir(prefix: string): { path: string; remove(): void } {
   mkdirSync(BENCH_WORK_DIR, { recursive: true });
-  const path = mkdtempSync(join(BENCH_WORK_DIR, `${prefix}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return freshDir(BENCH_WORK_DIR, prefix);
 }
 
 /** Linux's RAM disk, where there is one. */
@@ -29,7 +28,10 @@ const RAM_DISK = '/dev/shm';
  * tax the measured disk's next new files.
  */
 export function ramDiskDir(prefix: string): { path: string; remove(): void } | undefined {
-  if (!existsSync(RAM_DISK)) return undefined;
-  const path = mkdtempSync(join(RAM_DISK, `kontext-bench-${prefix}-`));
+  return existsSync(RAM_DISK) ? freshDir(RAM_DISK, `kontext-bench-${prefix}`) : undefined;
+}
+
+function freshDir(parent: string, prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(parent, `${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
