@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
  * Where benchmarks keep their stores: `bench/.work/` in the checkout, on the disk a real
  * store lives on (the CLI's default is `./.kontext` in the working folder), not the system
  * temp folder. A journal-less ext4 (this project's CI machines) does not reuse an inode freed
- * in the last few seconds to minutes, and every new file in a folder whose inode group saw
+ * in the last 60 s, or 360 s while its inode table block is not yet written back (Linux
+ * fs/ext4/ialloc.c, `recently_deleted`), and every new file in a folder whose inode group saw
  * many deletions first walks past each such inode: in `/tmp`, which the test suite churns, a
  * new empty file was measured at 355 µs of CPU against 30 µs in a folder nothing had deleted
  * from lately. That is the temp folder's history, not the engine's cost.
