@@ -8,7 +8,7 @@ import { createLocalProvider } from '../src/providers/local/index.js';
 import { packageRoot } from '../src/store/packageRoot.js';
 import { SessionStore } from '../src/store/SessionStore.js';
 import { CLI as CLI_MAIN } from '../test/cli/support/cli.js';
-import { atMost, notMeasured, type BenchResult } from './lib/BenchResult.js';
+import { atMost, context, notMeasured, type BenchResult } from './lib/BenchResult.js';
 import { buildDeepSession } from './lib/deepSession.js';
 import { median, ms } from './lib/stats.js';
 import { tempDir } from './lib/tempDir.js';
@@ -76,16 +76,14 @@ export async function benchDeepSession(options: { depth?: number; repeats?: numb
         5,
         { strict: true },
       ),
-      {
+      context({
         id: 'deep-session.path-rows',
         name: `Path at depth ${depth.toLocaleString('en')} as whole turn rows (store.path)`,
         unit: 'ms',
         measured: median(rows),
         shown: `${ms(median(rows))} (median)`,
-        target: '—',
-        met: undefined,
         note: `every column of ${(depth + 1).toLocaleString('en')} turns decoded; with outputs (engine.path): ${ms(median(views))}`,
-      },
+      }),
     ];
 
     const name = `kontext log --graph --all on a ${depth.toLocaleString('en')}-turn session`;

@@ -6,7 +6,7 @@ import { MemoryBlobStore } from '../src/blobs/MemoryBlobStore.js';
 import { SessionEngine } from '../src/engine/SessionEngine.js';
 import { SessionStore } from '../src/store/SessionStore.js';
 import { testImage } from '../test/support/images.js';
-import { atMost, type BenchResult } from './lib/BenchResult.js';
+import { atMost, context, type BenchResult } from './lib/BenchResult.js';
 import { createInstantProvider, INSTANT_ENDPOINT, INSTANT_IMAGE_BYTES, instantEndpoints, oneMebibytePng } from './lib/instantProvider.js';
 import { mean, median, ms, quantile } from './lib/stats.js';
 import { ramDiskDir, tempDir } from './lib/tempDir.js';
@@ -226,55 +226,45 @@ export async function benchEngineOverhead(options: EngineOverheadOptions = {}): 
   const note = `${rounds} rounds of ${perRound} chained turns, 1 MiB output each (${INSTANT_IMAGE_BYTES} B), on a new file-backed store (its blob shard folders made, shared with the tiny-output run and the floor) after ${warmup} warm-up, in a process that ran ${jitWarmup} turns first; round means ${listed(bigRounds.map((b) => b.cpuPerTurn))} ms; all ${bigTurns.length} turns: mean ${ms(mean(bigTurns))}, median ${ms(median(bigTurns))}, p90 ${ms(quantile(bigTurns, 0.9))}`;
   return [
     atMost({ id: 'engine-overhead.cpu-per-turn', name: 'Engine CPU per turn (instant provider, 1 MiB archived)', unit: 'ms', measured: bigCpu, shown: `${ms(bigCpu)} cpu (median of ${rounds} round means)`, note }, 2, { strict: true }),
-    {
+    context({
       id: 'engine-overhead.jit-warm-up',
       name: `Engine CPU per turn while V8 still optimizes (first ${COLD_TURNS} warm-up turns, tiny output, ${ramDisk ? 'blobs on a RAM disk' : 'blobs in memory'})`,
       unit: 'ms',
       measured: coldCpu,
       shown: `${ms(coldCpu)} cpu (mean)`,
-      target: '—',
-      met: undefined,
       note: `the start of the ${jitWarmup}-turn warm-up run before the measurements (the bench's first, in a fresh process); its last ${COLD_TURNS} turns: ${ms(mean(cold.cpu.slice(-COLD_TURNS)))}`,
-    },
-    {
+    }),
+    context({
       id: 'engine-overhead.cpu-per-turn-tiny-output',
       name: 'Engine CPU per turn, tiny output (store and chaining only)',
       unit: 'ms',
       measured: smallCpu,
       shown: `${ms(smallCpu)} cpu (median of ${rounds} round means)`,
-      target: '—',
-      met: undefined,
       note: `same loop with a sub-KiB output, in the same rounds (means ${listed(smallRounds.map((b) => b.cpuPerTurn))} ms): the 1 MiB archive accounts for ${ms(bigCpu - smallCpu)} of the turn`,
-    },
-    {
+    }),
+    context({
       id: 'engine-overhead.archive-floor',
       name: 'Floor: sha256 + write + rename of 1 MiB, plain Node calls, no engine',
       unit: 'ms',
       measured: floorCpu,
       shown: `${ms(floorCpu)} cpu (median of ${rounds} round means)`,
-      target: '—',
-      met: undefined,
       note: `${perRound} new files per round, in the same rounds (means ${listed(floorRounds)} ms): what the filesystem and the hash alone cost per 1 MiB image on this machine (the engine's archive does exactly this, streamed)`,
-    },
-    {
+    }),
+    context({
       id: 'engine-overhead.new-file',
       name: 'Context: one new empty file in the bench folder, plain Node calls',
       unit: 'µs',
       measured: newFile,
       shown: `${newFile.toFixed(0)} µs cpu (mean)`,
-      target: '—',
-      met: undefined,
       note: `200 files, open + close: every turn makes one. About 25-30 µs on a disk nothing deleted many files from lately; far more after a deletion-heavy job on a journal-less ext4 (see bench/lib/tempDir.ts), and then every figure above carries it`,
-    },
-    {
+    }),
+    context({
       id: 'engine-overhead.wall-per-turn',
       name: 'Engine wall time per turn (instant provider, 1 MiB archived)',
       unit: 'ms',
       measured: median(bigWall),
       shown: `${ms(median(bigWall))} (median)`,
-      target: '—',
-      met: undefined,
       note: `p90 ${ms(quantile(bigWall, 0.9))}`,
-    },
+    }),
   ];
 }

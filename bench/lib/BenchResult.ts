@@ -13,7 +13,7 @@ export interface BenchResult {
   shown: string;
   /** The goal, e.g. `≤ 0.9`, `< 2 ms`. */
   target: string;
-  /** Whether `measured` meets the target; undefined when not measured. */
+  /** Whether `measured` meets the target; undefined when not measured, or when there is no target. */
   met: boolean | undefined;
   /** For comparisons: both sides, measured side by side in the same run. */
   compared?: Record<string, string>;
@@ -30,6 +30,11 @@ export function atMost(
   const met = Number.isFinite(fields.measured) ? (options.strict ? fields.measured < limit : fields.measured <= limit) : undefined;
   const unit = fields.unit === 'ratio' || fields.unit === 'count' || fields.unit === 'calls' ? '' : ` ${fields.unit}`;
   return { ...fields, target: options.target ?? `${options.strict ? '<' : '≤'} ${limit}${unit}`, met };
+}
+
+/** A row with no target of its own: context for the figures beside it (a part, a floor, a wall time). */
+export function context(fields: Omit<BenchResult, 'met' | 'target'>): BenchResult {
+  return { ...fields, target: '—', met: undefined };
 }
 
 /** A row for something that could not be measured in this checkout. */
