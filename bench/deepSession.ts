@@ -100,6 +100,18 @@ export async function benchDeepSession(options: { depth?: number; repeats?: numb
         { strict: true },
       ),
     );
+    if (cli.machineVariables.length > 0) {
+      results.push(
+        context({
+          id: 'deep-session.log-graph-machine-env',
+          name: `… the same, with this machine's ${cli.machineVariables.join(', ')}`,
+          unit: 'ms',
+          measured: median(cli.withMachineEnv),
+          shown: `${ms(median(cli.withMachineEnv))} (median)`,
+          note: `${cli.withMachineEnv.length} runs alternating with the ones above; it delays every Node start here, whatever runs: 'node -e 0' takes ${ms(median(cli.bareWithMachineEnv))} with it (see bench/lib/nodeStartupEnv.ts)`,
+        }),
+      );
+    }
     return results;
   } finally {
     dir.remove();
@@ -111,15 +123,17 @@ export async function benchDeepSession(options: { depth?: number; repeats?: numb
  * included, as the user waits for it), in the environment a user's shell gives it: this
  * process's, without the machine-wide variables that delay every Node start
  * (lib/nodeStartupEnv.ts). When this machine sets one, the same command with it is timed in
- * alternation and reported in the note, with what it costs a bare `node -e 0`.
+ * alternation, and a bare `node -e 0` both ways.
  */
-function timeCli(dbFile: string, sessionId: string, runs: number): { times: number[]; note: string } {
-  const base = { ...process.env, FAL_KEY: '', NO_COLOR: '1' };
-  const { env, removed } = withoutMachineStartupCosts(base);
+function timeCli(dbFile: string, sessionId: string, runs: number) {
+  const machineEnv = { ...process.env, FAL_KEY: '', NO_COLOR: '1' };
+  const { env, removed: machineVariables } = withoutMachineStartupCosts(machineEnv);
   const timed = (args: string[], withEnv: NodeJS.ProcessEnv): { ms: number; run: SpawnSyncReturns<string> } => {
     const started = performance.now();
     const run = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: withEnv });
-    return { ms: performance.now() - started, run };
+    const ms = performance.now() - started;
+    if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited ${run.status}: ${run.stderr.trim().split('\n')[0]}`);
+    return { ms, run };
   };
   const log = [CLI_MAIN, '--db', dbFile, '--session', sessionId, 'log', '--graph', '--all'];
   const times: number[] = [];
@@ -130,20 +144,16 @@ function timeCli(dbFile: string, sessionId: string, runs: number): { times: numb
   let lines = 0;
   for (let i = 0; i < runs; i++) {
     const clean = timed(log, env);
-    if (clean.run.status !== 0) throw new Error(`kontext log exited ${clean.run.status}: ${clean.run.stderr.trim().split('\n')[0]}`);
     times.push(clean.ms);
     lines = clean.run.stdout.trimEnd().split('\n').length;
-    if (removed.length > 0) withMachineEnv.push(timed(log, base).ms);
+    if (machineVariables.length > 0) withMachineEnv.push(timed(log, machineEnv).ms);
   }
   for (let i = 0; i < 5; i++) {
     help.push(timed([CLI_MAIN, '--help'], env).ms);
     bare.push(timed(['-e', '0'], env).ms);
-    if (removed.length > 0) bareWithMachineEnv.push(timed(['-e', '0'], base).ms);
+    if (machineVariables.length > 0) bareWithMachineEnv.push(timed(['-e', '0'], machineEnv).ms);
   }
-  const cliPath = CLI_MAIN.slice(packageRoot().length + 1);
-  let note = `${runs} runs of node ${cliPath} (process start-up included: 'kontext --help' alone takes ${ms(median(help))}, 'node -e 0' ${ms(median(bare))}), ${lines} lines printed; min ${ms(Math.min(...times))}`;
-  if (removed.length > 0) {
-    note += `; run without ${removed.join(', ')}, which this machine sets and which delays every Node start: with it, this command takes ${ms(median(withMachineEnv))} (median, runs alternating) and 'node -e 0' ${ms(median(bareWithMachineEnv))}`;
-  }
-  return { times, note };
+  const without = machineVariables.length > 0 ? `, without ${machineVariables.join(', ')}` : '';
+  const note = `${runs} runs of node ${CLI_MAIN.slice(packageRoot().length + 1)}${without} (process start-up included: 'kontext --help' alone takes ${ms(median(help))}, 'node -e 0' ${ms(median(bare))}), ${lines} lines printed; min ${ms(Math.min(...times))}`;
+  return { times, note, machineVariables, withMachineEnv, bareWithMachineEnv };
 }
