@@ -7,7 +7,7 @@ import { LOCAL_KONTEXT_SIM } from '../src/kontext/endpoints.js';
 import { createLocalProvider } from '../src/providers/local/index.js';
 import { packageRoot } from '../src/store/packageRoot.js';
 import { SessionStore } from '../src/store/SessionStore.js';
-import { CLI as CLI_MAIN } from '../test/cli/support/cli.js';
+import { CLI as CLI_MAIN, cliEnv } from '../test/cli/support/cli.js';
 import { atMost, context, notMeasured, type BenchResult } from './lib/BenchResult.js';
 import { buildDeepSession } from './lib/deepSession.js';
 import { withoutMachineStartupCosts } from './lib/nodeStartupEnv.js';
@@ -126,8 +126,10 @@ export async function benchDeepSession(options: { depth?: number; repeats?: numb
  * alternation, and a bare `node -e 0` both ways.
  */
 function timeCli(dbFile: string, sessionId: string, runs: number) {
-  const machineEnv = { ...process.env, FAL_KEY: '', NO_COLOR: '1' };
+  // The tests' CLI environment (nothing that reaches fal or another database), as the user's shell.
+  const machineEnv = cliEnv({ NO_COLOR: '1' });
   const { env, removed: machineVariables } = withoutMachineStartupCosts(machineEnv);
+  const alsoWithMachineEnv = machineVariables.length > 0;
   const timed = (args: string[], withEnv: NodeJS.ProcessEnv): { ms: number; run: SpawnSyncReturns<string> } => {
     const started = performance.now();
     const run = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: withEnv });
@@ -146,14 +148,14 @@ function timeCli(dbFile: string, sessionId: string, runs: number) {
     const clean = timed(log, env);
     times.push(clean.ms);
     lines = clean.run.stdout.trimEnd().split('\n').length;
-    if (machineVariables.length > 0) withMachineEnv.push(timed(log, machineEnv).ms);
+    if (alsoWithMachineEnv) withMachineEnv.push(timed(log, machineEnv).ms);
   }
   for (let i = 0; i < 5; i++) {
     help.push(timed([CLI_MAIN, '--help'], env).ms);
     bare.push(timed(['-e', '0'], env).ms);
-    if (machineVariables.length > 0) bareWithMachineEnv.push(timed(['-e', '0'], machineEnv).ms);
+    if (alsoWithMachineEnv) bareWithMachineEnv.push(timed(['-e', '0'], machineEnv).ms);
   }
-  const without = machineVariables.length > 0 ? `, without ${machineVariables.join(', ')}` : '';
+  const without = alsoWithMachineEnv ? `, without ${machineVariables.join(', ')}` : '';
   const note = `${runs} runs of node ${CLI_MAIN.slice(packageRoot().length + 1)}${without} (process start-up included: 'kontext --help' alone takes ${ms(median(help))}, 'node -e 0' ${ms(median(bare))}), ${lines} lines printed; min ${ms(Math.min(...times))}`;
   return { times, note, machineVariables, withMachineEnv, bareWithMachineEnv };
 }

@@ -10,7 +10,7 @@
  * 15 alternating runs each). No `kontext` code can avoid it, so a timed CLI run leaves it out
  * and the benchmark reports what it adds beside the figure.
  */
-export const MACHINE_STARTUP_VARIABLES = ['NODE_EXTRA_CA_CERTS'] as const;
+const MACHINE_STARTUP_VARIABLES = ['NODE_EXTRA_CA_CERTS'] as const;
 
 /** `env` without the variables above, and which of them it had. */
 export function withoutMachineStartupCosts(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; removed: string[] } {
