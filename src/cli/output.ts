@@ -7,8 +7,11 @@ import { EXIT, exitCodeFor, type ExitCode } from './exitCodes.js';
 export interface CommandResult {
   /** Printed (as one JSON document) with `--json`. */
   data: unknown;
-  /** Printed on stdout otherwise, one entry per line. */
-  text: readonly string[];
+  /**
+   * Printed on stdout otherwise: one entry per line, or the text already encoded (UTF-8, each
+   * line ending in `\n`) when it is too large to hold as strings (`log` on 10,000 turns).
+   */
+  text: readonly string[] | Uint8Array;
   /**
    * Set when the command ran but its operation failed (a turn ended failed or cancelled): one
    * line on stderr, exit status 1. The result is still printed.
@@ -57,6 +60,7 @@ export class Output {
     // A command that printed as it went (`serve`) hands back an empty result.
     const printed = result.data === undefined && result.text.length === 0;
     if (!printed && this.json) this.writeOut(`${JSON.stringify(result.data, null, 2)}\n`);
+    else if (!printed && result.text instanceof Uint8Array) this.writeOut(result.text);
     else if (!printed && result.text.length > 0) this.writeOut(`${result.text.join('\n')}\n`);
     if (result.failure === undefined) return EXIT.ok;
     this.note(`kontext ${command}: ${result.failure}`);
@@ -90,7 +94,7 @@ export class Output {
     this.stderr.write(this.redact(text));
   }
 
-  private writeOut(text: string): void {
+  private writeOut(text: string | Uint8Array): void {
     this.stdout.write(this.redact(text));
   }
 

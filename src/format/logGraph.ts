@@ -1,4 +1,5 @@
 import type { RefRow, SessionRow, TurnRow } from '../store/schema.js';
+import { Utf8Builder } from './Utf8Builder.js';
 
 /**
  * What `log` shows of a turn: the columns a query for a 10,000-turn tree has to read.
@@ -25,7 +26,8 @@ export function describeTurn(turn: LogTurn, labels: readonly string[], idLength 
   // 10,000-turn tree, where short-lived arrays cost more than the text itself.
   let line = turn.id.slice(0, idLength);
   if (labels.length > 0) line += ` (${labels.join(', ')})`;
-  line += ` ${turn.kind === 'source' ? '[source image]' : turn.kind === 'text' ? `[text] ${turn.prompt ?? ''}` : (turn.prompt ?? '')}`;
+  const prompt = oneLine(turn.prompt ?? '');
+  line += ` ${turn.kind === 'source' ? '[source image]' : turn.kind === 'text' ? `[text] ${prompt}` : prompt}`;
   let facts = '';
   if (turn.seedUsed !== null) facts += ` · seed ${turn.seedUsed}`;
   if (turn.kind !== 'source') facts += ` · ${formatMicros(turn.costMicros)}`;
@@ -37,15 +39,38 @@ export function describeTurn(turn: LogTurn, labels: readonly string[], idLength 
 
 const NO_LABELS: readonly string[] = [];
 
+/** Line breaks, tabs and the other control characters (ESC among them). */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
+
+/**
+ * A prompt as part of one line: a line break would split a turn's line in two (and a
+ * graph's lanes with it), and an escape sequence in a prompt, say from an imported bundle,
+ * must not reach the terminal; each run of control characters shows as one space.
+ */
+function oneLine(text: string): string {
+  return CONTROL_CHARACTER.test(text) ? text.replace(CONTROL_CHARACTERS, ' ') : text;
+}
+
 /**
  * Renders a session's tree newest first, like `git log --graph`: each branch gets a lane,
- * and `|/` shows where a branch forks off its parent turn.
+ * and `|/` shows where a branch forks off its parent turn. One string per line; for the
+ * same text as bytes ready to print, see `logGraphBytes`.
+ */
+export function logGraph(session: SessionRow, turns: Iterable<LogTurn>, refs: readonly RefRow[], options: LogGraphOptions = {}): string[] {
+  const text = logGraphBytes(session, turns, refs, options).toString('utf8');
+  return text === '' ? [] : text.slice(0, -1).split('\n');
+}
+
+/**
+ * The lines of `logGraph` as UTF-8 bytes, each ending in `\n`: what `kontext log` prints.
  *
  * `turns` come parents before children, siblings oldest first (a turn whose parent has not
  * come is drawn as a root), from any iterable: the store's row cursor is read as the lines
- * are made, so a 10,000-turn tree is never held as rows.
+ * are made, so a 10,000-turn tree is never held as rows, and its lines wait for their order
+ * as bytes (Utf8Builder.ts says why) rather than as strings.
  */
-export function logGraph(session: SessionRow, turns: Iterable<LogTurn>, refs: readonly RefRow[], options: LogGraphOptions = {}): string[] {
+export function logGraphBytes(session: SessionRow, turns: Iterable<LogTurn>, refs: readonly RefRow[], options: LogGraphOptions = {}): Buffer {
   const idLength = options.idLength ?? 8;
   const graph = options.graph ?? true;
   const labels = new Map<string, string[]>();
@@ -58,16 +83,22 @@ export function logGraph(session: SessionRow, turns: Iterable<LogTurn>, refs: re
   }
 
   // The tree as int arrays over the turns' indexes, filled as the turns come in: each id is
-  // hashed once, and of a 10,000-turn tree only the ids (as keys) and the texts stay alive.
+  // hashed once, and each turn's text is bytes `textEnd[i - 1]` to `textEnd[i]` of `texts`.
   const indexOf = new Map<string, number>();
-  const texts: string[] = [];
-  const parentOf: number[] = []; // -1: a root, or its parent is not shown
+  const texts = new Utf8Builder();
+  let textEnd: Int32Array = new Int32Array(1024);
+  let parentOf: Int32Array = new Int32Array(1024); // -1: a root, or its parent is not shown
+  let n = 0;
   for (const turn of options.headOnly && session.headTurnId ? pathTo(session.headTurnId, turns) : turns) {
-    parentOf.push((turn.parentId === null ? undefined : indexOf.get(turn.parentId)) ?? -1);
-    indexOf.set(turn.id, texts.length);
-    texts.push(describeTurn(turn, labels.get(turn.id) ?? NO_LABELS, idLength));
+    if (n === textEnd.length) {
+      textEnd = grown(textEnd);
+      parentOf = grown(parentOf);
+    }
+    parentOf[n] = (turn.parentId === null ? undefined : indexOf.get(turn.parentId)) ?? -1;
+    indexOf.set(turn.id, n);
+    texts.text(describeTurn(turn, labels.get(turn.id) ?? NO_LABELS, idLength));
+    textEnd[n++] = texts.length;
   }
-  const n = texts.length;
   const lastChild = new Int32Array(n).fill(-1);
   const prevSibling = new Int32Array(n).fill(-1);
   const roots: number[] = [];
@@ -91,36 +122,53 @@ export function logGraph(session: SessionRow, turns: Iterable<LogTurn>, refs: re
     for (let child = lastChild[i]!; child !== -1; child = prevSibling[child]!) stack.push(child);
   }
 
-  const lines: string[] = [];
+  // The texts, a newline each, and with graph a `* ` each at the least.
+  const out = new Utf8Builder(texts.length + n * (graph ? 3 : 1));
   const lanes: number[] = []; // each lane waits for the turn at this index to be printed
   for (let o = placed; o < n; o++) {
     const i = order[o]!;
-    const text = texts[i]!;
-    if (!graph) {
-      lines.push(text);
-      continue;
-    }
-    let col = -1;
-    let forks: number[] | undefined;
-    for (let lane = 0; lane < lanes.length; lane++) {
-      if (lanes[lane] !== i) continue;
-      if (col === -1) col = lane;
-      else (forks ??= []).push(lane);
-    }
-    if (col === -1) col = lanes.push(i) - 1;
-    // Extra lanes waiting for this turn are branches forking here: fold them in, right to left.
-    if (forks) {
-      for (let f = forks.length - 1; f >= 0; f--) {
-        const lane = forks[f]!;
-        lines.push(`${'| '.repeat(lane - 1)}|/${' /'.repeat(lanes.length - lane - 1)}`);
-        lanes.splice(lane, 1);
+    if (graph) {
+      let col = -1;
+      let forks: number[] | undefined;
+      for (let lane = 0; lane < lanes.length; lane++) {
+        if (lanes[lane] !== i) continue;
+        if (col === -1) col = lane;
+        else (forks ??= []).push(lane);
       }
+      if (col === -1) col = lanes.push(i) - 1;
+      // Extra lanes waiting for this turn are branches forking here: fold them in, right to left.
+      if (forks) {
+        for (let f = forks.length - 1; f >= 0; f--) {
+          const lane = forks[f]!;
+          out.repeat('| ', lane - 1);
+          out.text('|/');
+          out.repeat(' /', lanes.length - lane - 1);
+          out.byte(NEWLINE);
+          lanes.splice(lane, 1);
+        }
+      }
+      out.repeat('| ', col);
+      out.byte(STAR);
+      out.repeat(' |', lanes.length - col - 1);
+      out.byte(SPACE);
+      if (parentOf[i] !== -1) lanes[col] = parentOf[i]!;
+      else lanes.splice(col, 1);
     }
-    lines.push(`${'| '.repeat(col)}*${' |'.repeat(lanes.length - col - 1)} ${text}`);
-    if (parentOf[i] !== -1) lanes[col] = parentOf[i]!;
-    else lanes.splice(col, 1);
+    out.copyFrom(texts, i === 0 ? 0 : textEnd[i - 1]!, textEnd[i]!);
+    out.byte(NEWLINE);
   }
-  return lines;
+  return out.bytes();
+}
+
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const STAR = 0x2a;
+
+/** The same numbers in an array twice as long. */
+function grown(array: Int32Array): Int32Array {
+  const bigger = new Int32Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
 }
 
 /** The turns on the path root → `headTurnId`, in that order. */

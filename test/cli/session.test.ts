@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuiltCli, workspace, type SessionDoc, type TurnDoc, type Workspace } from './support/cli.js';
+import { cliEnv, requireBuiltCli, workspace, type SessionDoc, type TurnDoc, type Workspace } from './support/cli.js';
 
 beforeAll(requireBuiltCli);
 
@@ -134,6 +134,19 @@ describe('a whole session on the local provider', () => {
     expect(pathLines).toHaveLength(3);
     expect(pathLines.every((l) => l.startsWith('* '))).toBe(true);
     expect(path.stdout).not.toContain('make it night');
+  }, 120_000);
+
+  it('log prints each turn on one line and never prints the fal key, even from a prompt', async () => {
+    ws = await workspace();
+    const key = 'log-test-id:log-test-secret-9c8b7a6f';
+    await ws.json(['new', ws.image]);
+    await ws.json(['edit', `make it night\nand add a moon (${key})`, '--seed', '1']);
+    const graph = await ws.run(['log', '--graph', '--all'], cliEnv({ FAL_KEY: key }));
+    expect(graph.code).toBe(0);
+    const lines = graph.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\* \S+ \(HEAD -> main\) make it night and add a moon \(\[redacted\]\) {2}· seed 1/);
+    expect(graph.stdout + graph.stderr).not.toContain('log-test-secret');
   }, 120_000);
 
   it('remembers the current session beside the database, and --session overrides it', async () => {

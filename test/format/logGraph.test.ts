@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeTurn, logGraph, type LogTurn } from '../../src/format/logGraph.js';
+import { describeTurn, logGraph, logGraphBytes, type LogTurn } from '../../src/format/logGraph.js';
 import type { RefRow, SessionRow } from '../../src/store/schema.js';
 
 function turn(id: string, parentId: string | null, prompt: string | null, extra: Partial<LogTurn> = {}): LogTurn {
@@ -81,6 +81,29 @@ describe('logGraph', () => {
     expect(lines).toHaveLength(10_000);
     expect(lines[0]).toMatch(/^\* t9999 \(HEAD\) step 9999/);
     expect(lines.at(-1)).toBe('* t0 [source image]');
+  });
+
+  it('gives its text as UTF-8 bytes, every line ending in a newline, however long the line', () => {
+    const moon = turn('u1110000', 'cccc0000', 'ajoute de la neige ❄ et une lune 🌙');
+    const long = turn('l1110000', 'u1110000', `a long prompt ${'très '.repeat(200)}`); // > 512 bytes
+    const bytes = logGraphBytes(session('l1110000', 'main'), cursor([...TREE, moon, long]), REFS, { graph: false });
+    const lines = bytes.toString('utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((l) => l.slice(0, 8))).toEqual(['n1110000', 'w2220000', 'w1110000', 'l1110000', 'u1110000', 'cccc0000', 'bbbb0000', 'aaaa0000', 'root0000']);
+    expect(lines[3]).toBe(describeTurn(long, ['HEAD']));
+    expect(lines[4]).toBe(describeTurn(moon, []));
+    expect(lines[5]).toBe(describeTurn(TREE[5]!, ['main']));
+    expect(logGraphBytes(session('x', null), [], []).length).toBe(0);
+    expect(logGraph(session('x', null), [], [])).toEqual([]);
+  });
+
+  it('keeps each turn on one line: line breaks and escape sequences in a prompt show as a space', () => {
+    const tree = [turn('root0000', null, null), turn('aaaa0000', 'root0000', 'make it night\nand add a moon'), turn('bbbb0000', 'aaaa0000', 'red \u001b[2J\u001b[31mtext\r\n\tend')];
+    const lines = logGraph(session('bbbb0000', null), tree, [], { graph: true });
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^\* bbbb0000 \(HEAD\) red  \[2J \[31mtext end {2}·/);
+    expect(lines[1]).toMatch(/^\* aaaa0000 make it night and add a moon {2}·/);
+    expect(lines.join('')).not.toMatch(/[\u0000-\u001f]/);
   });
 
   it('describes a turn: labels, seed, cost, origin and a status other than succeeded', () => {

@@ -1,4 +1,4 @@
-import { logGraph, type LogTurn } from '../../format/logGraph.js';
+import { logGraphBytes, type LogTurn } from '../../format/logGraph.js';
 import type { CommandSpec } from '../action.js';
 import { refsByTurn, sessionJson } from '../views.js';
 
@@ -20,8 +20,9 @@ export const logCommand: CommandSpec<LogInput> = {
     let turns: Iterable<LogTurn>;
     if (input.all) turns = await store.turnSummaries(session.id);
     else turns = session.headTurnId ? await store.pathSummaries(session.headTurnId) : [];
-    // Only the form that is printed is built: thousands of turns as JSON objects or as lines.
-    if (!ctx.output.json) return { data: null, text: logGraph(session, turns, refs, { headOnly: !input.all, graph: input.graph }) };
+    // Only the form that is printed is built: thousands of turns as JSON objects or as text,
+    // the text as the bytes to print.
+    if (!ctx.output.json) return { data: null, text: logGraphBytes(session, turns, refs, { headOnly: !input.all, graph: input.graph }) };
     const labels = refsByTurn(refs);
     return {
       data: {
