@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { isKontextError } from '../errors/KontextError.js';
+import { oneLine } from '../format/oneLine.js';
 import { keyRedactor } from '../providers/fal/redact.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exitCodes.js';
 
@@ -8,8 +9,10 @@ export interface CommandResult {
   /** Printed (as one JSON document) with `--json`. */
   data: unknown;
   /**
-   * Printed on stdout otherwise: one entry per line, or the text already encoded (UTF-8, each
-   * line ending in `\n`) when it is too large to hold as strings (`log` on 10,000 turns).
+   * Printed on stdout otherwise: one entry per line (any control character in it, a stored
+   * prompt's escape sequence say, shown as a space), or the text already encoded (UTF-8,
+   * each line ending in `\n`, made safe by whoever encoded it) when it is too large to hold
+   * as strings (`log` on 10,000 turns).
    */
   text: readonly string[] | Uint8Array;
   /**
@@ -58,10 +61,13 @@ export class Output {
   /** Prints a command's result and returns its exit status. */
   result(result: CommandResult, command: string): ExitCode {
     // A command that printed as it went (`serve`) hands back an empty result.
-    const printed = result.data === undefined && result.text.length === 0;
-    if (!printed && this.json) this.writeOut(`${JSON.stringify(result.data, null, 2)}\n`);
-    else if (!printed && result.text instanceof Uint8Array) this.writeOut(result.text);
-    else if (!printed && result.text.length > 0) this.writeOut(`${result.text.join('\n')}\n`);
+    const { data, text } = result;
+    const printed = data === undefined && text.length === 0;
+    if (!printed) {
+      if (this.json) this.writeOut(`${JSON.stringify(data, null, 2)}\n`);
+      else if (text instanceof Uint8Array) this.writeOut(text);
+      else if (text.length > 0) this.writeOut(`${text.map((line) => oneLine(line)).join('\n')}\n`);
+    }
     if (result.failure === undefined) return EXIT.ok;
     this.note(`kontext ${command}: ${result.failure}`);
     return EXIT.failed;
@@ -86,7 +92,7 @@ export class Output {
 
   /** One line on stderr (the provider notice, what resume did, warnings). */
   note(line: string): void {
-    this.writeErr(`${line}\n`);
+    this.writeErr(`${oneLine(line)}\n`);
   }
 
   /** Raw stderr output for the progress reporter (already positioned with `\r`). */

@@ -1,12 +1,12 @@
+/** Copies up to this long are done in a loop (see copyFrom). */
+const SHORT_COPY_BYTES = 512;
+
 /**
  * Text built as UTF-8 bytes in one growing buffer, for output too large to hold as strings:
  * `kontext log` on a 10,000-turn tree keeps 10,000 lines until it knows their order, and as
  * JS strings each one is a chain of heap objects that every young-generation collection
  * copies (measured: ~30 ms of a ~115 ms render). Bytes outside the JS heap cost it nothing.
  */
-/** Copies up to this long are done in a loop (see copyFrom). */
-const SHORT_COPY_BYTES = 512;
-
 export class Utf8Builder {
   private buffer: Buffer;
   /** Bytes written so far. */

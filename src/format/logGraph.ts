@@ -1,4 +1,5 @@
 import type { RefRow, SessionRow, TurnRow } from '../store/schema.js';
+import { oneLine } from './oneLine.js';
 import { Utf8Builder } from './Utf8Builder.js';
 
 /**
@@ -39,19 +40,6 @@ export function describeTurn(turn: LogTurn, labels: readonly string[], idLength 
 
 const NO_LABELS: readonly string[] = [];
 
-/** Line breaks, tabs and the other control characters (ESC among them). */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
-
-/**
- * A prompt as part of one line: a line break would split a turn's line in two (and a
- * graph's lanes with it), and an escape sequence in a prompt, say from an imported bundle,
- * must not reach the terminal; each run of control characters shows as one space.
- */
-function oneLine(text: string): string {
-  return CONTROL_CHARACTER.test(text) ? text.replace(CONTROL_CHARACTERS, ' ') : text;
-}
-
 /**
  * Renders a session's tree newest first, like `git log --graph`: each branch gets a lane,
  * and `|/` shows where a branch forks off its parent turn. One string per line; for the
@@ -86,19 +74,15 @@ export function logGraphBytes(session: SessionRow, turns: Iterable<LogTurn>, ref
   // hashed once, and each turn's text is bytes `textEnd[i - 1]` to `textEnd[i]` of `texts`.
   const indexOf = new Map<string, number>();
   const texts = new Utf8Builder();
-  let textEnd: Int32Array = new Int32Array(1024);
-  let parentOf: Int32Array = new Int32Array(1024); // -1: a root, or its parent is not shown
-  let n = 0;
+  const textEnd: number[] = [];
+  const parentOf: number[] = []; // -1: a root, or its parent is not shown
   for (const turn of options.headOnly && session.headTurnId ? pathTo(session.headTurnId, turns) : turns) {
-    if (n === textEnd.length) {
-      textEnd = grown(textEnd);
-      parentOf = grown(parentOf);
-    }
-    parentOf[n] = (turn.parentId === null ? undefined : indexOf.get(turn.parentId)) ?? -1;
-    indexOf.set(turn.id, n);
+    parentOf.push((turn.parentId === null ? undefined : indexOf.get(turn.parentId)) ?? -1);
+    indexOf.set(turn.id, textEnd.length);
     texts.text(describeTurn(turn, labels.get(turn.id) ?? NO_LABELS, idLength));
-    textEnd[n++] = texts.length;
+    textEnd.push(texts.length);
   }
+  const n = textEnd.length;
   const lastChild = new Int32Array(n).fill(-1);
   const prevSibling = new Int32Array(n).fill(-1);
   const roots: number[] = [];
@@ -163,13 +147,6 @@ export function logGraphBytes(session: SessionRow, turns: Iterable<LogTurn>, ref
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const STAR = 0x2a;
-
-/** The same numbers in an array twice as long. */
-function grown(array: Int32Array): Int32Array {
-  const bigger = new Int32Array(array.length * 2);
-  bigger.set(array);
-  return bigger;
-}
 
 /** The turns on the path root → `headTurnId`, in that order. */
 function pathTo(headTurnId: string, turns: Iterable<LogTurn>): LogTurn[] {

@@ -149,6 +149,18 @@ describe('a whole session on the local provider', () => {
     expect(graph.stdout + graph.stderr).not.toContain('log-test-secret');
   }, 120_000);
 
+  it('prints stored text from any command without its control characters (no escape reaches the terminal)', async () => {
+    ws = await workspace();
+    await ws.json(['new', ws.image, '--title', 'kitchen\u001b]0;pwned\u0007']);
+    await ws.json(['edit', 'make it \u001b[31mred\u001b[0m\nplease', '--seed', '1']);
+    const show = await ws.run(['show', 'HEAD']);
+    const sessions = await ws.run(['sessions']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('prompt    make it  [31mred [0m please');
+    expect(sessions.stdout).toContain('kitchen ]0;pwned');
+    for (const out of [show.stdout, sessions.stdout]) expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  }, 120_000);
+
   it('remembers the current session beside the database, and --session overrides it', async () => {
     ws = await workspace();
     const a = await ws.json<{ session: SessionDoc }>(['new', ws.image, '--title', 'a']);
