@@ -19,6 +19,11 @@ export interface BenchResult {
   compared?: Record<string, string>;
   /** How it was measured (samples, sizes) or why it was not. */
   note?: string;
+  /**
+   * Evidence, measured in the same run, that the machine was in a state that inflates this
+   * figure beyond what is being measured (printed under the table, where a miss is read).
+   */
+  caution?: string;
 }
 
 /** A result that meets its target when `measured` is at most `limit` (`strict`: below it). */

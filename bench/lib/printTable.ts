@@ -13,5 +13,7 @@ export function printTable(results: readonly BenchResult[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ').trimEnd();
   const notes = results.filter((r) => r.note).map((r) => `  ${r.id}: ${r.note}`);
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line), '', 'notes:', ...notes].join('\n');
+  const cautions = results.filter((r) => r.caution).map((r) => `  ${r.id}: ${r.caution}`);
+  const table = [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line), '', 'notes:', ...notes];
+  return (cautions.length > 0 ? [...table, '', 'caution (this run):', ...cautions] : table).join('\n');
 }
