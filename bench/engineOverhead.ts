@@ -8,9 +8,9 @@ import { SessionStore } from '../src/store/SessionStore.js';
 import { testImage } from '../test/support/images.js';
 import { atMost, context, type BenchResult } from './lib/BenchResult.js';
 import { createInstantProvider, INSTANT_ENDPOINT, INSTANT_IMAGE_BYTES, instantEndpoints, oneMebibytePng } from './lib/instantProvider.js';
+import { newFileCaution, QUIET_NEW_FILE_MICROS } from './lib/machineState.js';
 import { mean, median, ms, quantile } from './lib/stats.js';
 import { ramDiskDir, tempDir } from './lib/tempDir.js';
-import { newFileCaution, QUIET_NEW_FILE_MICROS } from './lib/machineState.js';
 import { openPageCacheWarmer, type PageCacheWarmer } from './lib/warmPageCache.js';
 
 export interface EngineOverheadOptions {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { atMost, context } from '../../bench/lib/BenchResult.js';
-import { newFileCaution, QUIET_NEW_FILE_MICROS } from '../../bench/lib/machineState.js';
 import { printTable } from '../../bench/lib/printTable.js';
 
 const engineRow = (caution?: string) =>
@@ -21,23 +20,5 @@ describe('printTable', () => {
     const lines = printTable([engineRow('the disk was busy')]).split('\n');
     expect(lines.slice(-2)).toEqual(['caution (this run):', '  engine-overhead.cpu-per-turn: the disk was busy']);
     expect(lines.indexOf('caution (this run):')).toBeGreaterThan(lines.indexOf('notes:'));
-  });
-});
-
-describe('newFileCaution', () => {
-  it('says nothing while a new file costs what it does on a quiet disk', () => {
-    expect(newFileCaution(14)).toBeUndefined();
-    expect(newFileCaution(QUIET_NEW_FILE_MICROS)).toBeUndefined();
-  });
-
-  it('names the measured cost and what to do when the disk is still paying for a deletion', () => {
-    const caution = newFileCaution(161);
-    expect(caution).toContain('161 µs');
-    expect(caution).toContain(`${QUIET_NEW_FILE_MICROS} µs`);
-    expect(caution).toMatch(/about 6 minutes/);
-  });
-
-  it('says nothing without a measurement (NaN)', () => {
-    expect(newFileCaution(Number.NaN)).toBeUndefined();
   });
 });
