@@ -1,4 +1,5 @@
 import type { EngineEvent } from '../engine/events.js';
+import { oneLine } from '../format/oneLine.js';
 import type { Output } from './output.js';
 
 export interface ProgressOptions {
@@ -95,7 +96,8 @@ export class Progress {
 
   private log(id: string, message: string): void {
     const turn = this.turns.get(id);
-    const text = message.replace(/\s+/g, ' ').trim();
+    // A provider's log line is remote text: no escape sequence of its own reaches the terminal.
+    const text = oneLine(message).replace(/\s+/g, ' ').trim();
     if (!turn || text === '') return;
     turn.lastLog = text;
     if (this.options.tty) this.draw();
