@@ -10,8 +10,9 @@
  * engine-overhead, engine-vs-fal-client, fal-client, exact-replay, deep-session,
  * concurrent-sessions, local-edit. The concurrent-sessions load is sized by
  * KONTEXT_BENCH_SESSIONS (default 1000), KONTEXT_BENCH_MAX_IN_FLIGHT (the engine's
- * maxInFlight, default 1000: with fewer, every slot that frees up tells every waiting turn its
- * new queue position, which at 1,000 sessions is millions of events) and
+ * maxInFlight, default 1000: every session has its request at the provider at once, the
+ * heaviest case for memory, since each such turn holds its HTTP exchange and status stream;
+ * the engine's own default is 8, and with 64 or 8 the peak RSS measured 20-40 MiB lower) and
  * KONTEXT_BENCH_CONNECTIONS (sockets of the fal client, default 128, as a server would bound
  * its pool; 0 = undici's unbounded default).
  */
