@@ -284,7 +284,7 @@ export class SessionEngine {
     return this.finish(turn, options.signal);
   }
 
-  /** Like edit, but resolves as soon as the turn is written; it runs in the background. */
+  /** Like edit, but resolves as soon as the turn is written, without running it: `finish` runs it (the server calls that in the background). */
   async beginEdit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<TurnRow> {
     // A follow-up typed while the previous turn still runs continues from its result: wait for
     // the parent to settle (outside the session lock, so other edits and undo are not blocked).

@@ -191,9 +191,11 @@ export class TurnRunner {
         job = { requestId: turn.requestId, handle: turn.providerHandle };
       }
 
+      const inputBlob = turn.inputBlob;
       const output = await provider.wait(endpoint.id, job, {
         signal,
         onProgress: (event) => void this.onProgress(turnId, sessionId, event),
+        ...(inputBlob ? { inputImage: { hash: inputBlob, load: () => this.deps.blobs.get(inputBlob) } } : {}),
       });
       const parsed = KontextOutput.parse(output);
       const { outputs, newBlobs } = await this.archiveOutputs(provider, parsed, signal);

@@ -28,6 +28,13 @@ export interface CallOptions {
 
 export interface WaitOptions extends CallOptions {
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * The job's input image as the engine archived it (an edit turn's `inputBlob`), for a
+   * provider that keeps no copy of its own to resume a job with after a restart: the local
+   * simulator, whose `local://` images live in the memory of the process that submitted the
+   * job. fal keeps its jobs' inputs itself and ignores this.
+   */
+  inputImage?: Pick<ImageSource, 'hash' | 'load'>;
 }
 
 /** An image the engine wants to send: the archived bytes, and the provider URL it came from if any. */

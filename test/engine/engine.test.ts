@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryBlobStore } from '../../src/blobs/MemoryBlobStore.js';
 import { SessionEngine } from '../../src/engine/SessionEngine.js';
 import { BudgetExceededError, CancelledError, ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
@@ -15,6 +15,12 @@ function makeEngine(options: { maxInFlight?: number; delayMs?: number } = {}) {
   const provider = countingProvider(createLocalProvider(options.delayMs ? { delayMs: options.delayMs } : {}));
   const engine = new SessionEngine({ store, blobs, providers: [provider], maxInFlight: options.maxInFlight });
   return { engine, store, blobs, provider };
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }
 
 async function startedSession(engine: SessionEngine) {
@@ -54,12 +60,42 @@ describe('chaining', () => {
     const provider = countingProvider(createLocalProvider());
     const after = new SessionEngine({ store, blobs, providers: [provider] });
     const second = await after.edit(session.id, 'make it night', { seed: 2 });
+    // The local provider took the archived bytes and holds them under a URL named by their hash
+    // (fal would get them inline or uploaded: see falEngine.test.ts).
     const sent = provider.submissions[0]!.input.image_url as string;
-    expect(sent.startsWith('data:image/')).toBe(true);
-    const sentBytes = Buffer.from(sent.slice(sent.indexOf(',') + 1), 'base64');
+    expect(sent).not.toBe(first.outputs[0]!.providerUrl);
+    expect(sent).toMatch(new RegExp(`^local://input/${first.outputs[0]!.blobHash}\\.`));
+    const sentBytes = Buffer.concat(await collect((await provider.download(sent)).body));
     expect(sentBytes.equals(await blobs.get(first.outputs[0]!.blobHash))).toBe(true);
-    // The stored params keep the request as sent, with the data URI elided to its hash.
-    expect(second.params.image_url).toBe(`data:${first.outputs[0]!.contentType};sha256=${first.outputs[0]!.blobHash},<elided>`);
+    expect(second.status).toBe('succeeded');
+    expect(second.params.image_url).toBe(sent);
+  });
+
+  it("stores a local turn's job handle without the image in it, and a new process resumes the turn from the archive", async () => {
+    const store = SessionStore.inMemory();
+    const blobs = new MemoryBlobStore();
+    const photo = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 50 } } }).png().toBuffer();
+    // The first process submits, then dies while the job runs: its wait never comes back.
+    const local = createLocalProvider();
+    const dying: Provider = { ...local, name: local.name, wait: () => new Promise(() => undefined) };
+    const before = new SessionEngine({ store, blobs, providers: [dying] });
+    const session = await before.startSession({ image: photo });
+    const turn = await before.beginEdit(session.id, 'make it night', { seed: 1 });
+    void before.finish(turn);
+    await vi.waitFor(async () => expect((await store.getTurn(turn.id)).status).toBe('submitted'));
+    const submitted = await store.getTurn(turn.id);
+    expect(photo.byteLength).toBeGreaterThan(300_000);
+    expect(JSON.stringify(submitted.providerHandle).length).toBeLessThan(2048);
+    // Its lease runs out, as a dead process's does.
+    await store.patchTurn(turn.id, { leaseOwner: 'gone:1:engine', leaseExpiresAt: new Date(Date.now() - 1000) });
+
+    // A new process, a new local provider: the local:// input URL died with the first one.
+    const after = new SessionEngine({ store, blobs, providers: [createLocalProvider()] });
+    const [resumed] = await after.resume({ sessionId: session.id });
+    expect(resumed).toMatchObject({ id: turn.id, status: 'succeeded', requestId: submitted.requestId });
+    const output = await blobs.get(resumed!.outputs[0]!.blobHash);
+    expect((await sharp(output).metadata()).width).toBe(400);
+    await after.close();
   });
 
   it('continues from the picked candidate when num_images > 1', async () => {

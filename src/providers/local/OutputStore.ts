@@ -12,10 +12,16 @@ export function localImageUrl(requestId: string, index: number, extension: strin
   return `local://${requestId}/${index}.${extension}`;
 }
 
+/** The URL an input image is held under (`prepareImage`), named by its content. */
+export function heldInputUrl(sha256: string, contentType: string): string {
+  return `local://input/${sha256}.${contentType.slice(contentType.indexOf('/') + 1)}`;
+}
+
 /**
- * The images behind `local://` URLs, in memory, least recently used dropped first once the
- * total passes `maxBytes`. Losing one is harmless: the engine archives outputs as soon as a
- * job completes, and a job can be recomputed from its handle.
+ * The images behind `local://` URLs (outputs, and inputs the engine handed over), in memory,
+ * least recently used dropped first once the total passes `maxBytes`. Losing one is harmless:
+ * the engine archives outputs as soon as a job completes, sends an input again when its URL is
+ * gone, and a job can be recomputed from its handle and the archived input image.
  */
 export class OutputStore {
   private readonly images = new Map<string, StoredImage>();

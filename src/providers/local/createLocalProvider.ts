@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DEFAULT_MAX_BLOB_BYTES } from '../../blobs/FileBlobStore.js';
 import { CancelledError } from '../../errors/CancelledError.js';
 import { KontextError } from '../../errors/KontextError.js';
@@ -11,7 +12,7 @@ import { ACCEPTED_IMAGE_TYPES, sniffImageType } from '../../util/imageType.js';
 import type { CallOptions, DownloadedImage, ImageSource, LogLine, ProgressEvent, Provider, SubmittedJob, WaitOptions } from '../Provider.js';
 import { describeIntent, parseIntents, type Intent } from './intents.js';
 import { JobQueue } from './JobQueue.js';
-import { LOCAL_URL_SCHEME, OutputStore, localImageUrl } from './OutputStore.js';
+import { LOCAL_URL_SCHEME, OutputStore, heldInputUrl, localImageUrl, type StoredImage } from './OutputStore.js';
 import { resolveOptions, type LocalProviderOptions } from './options.js';
 import { readImage } from './readImage.js';
 import { renderImage, strengthOf, type RenderedImage } from './render.js';
@@ -20,7 +21,8 @@ import { sceneSvg } from './textToImage.js';
 
 /**
  * What a local job's `handle` holds: enough to compute the job again in another process (it is
- * deterministic and free, so nothing else is kept).
+ * deterministic and free, so nothing else is kept). The engine stores it with the turn, so it
+ * names the input image rather than carrying it: the image is in the engine's archive already.
  */
 export interface LocalJobHandle {
   /** Version of this shape, for rows written by older code. */
@@ -29,8 +31,14 @@ export interface LocalJobHandle {
   /** The validated input with defaults applied, the seed filled in, `image_url` as given. */
   input: Record<string, unknown>;
   /**
-   * The input image as a data URI when `image_url` is a `local://` URL: those live in this
-   * process's memory only, and a restarted process must still be able to recompute the job.
+   * sha256 (hex) of the input image when `image_url` is a `local://` URL. Those live in this
+   * process's memory only: a restarted process recomputes the job from the image `wait` is
+   * given as `inputImage` (the engine passes the archived one), checked against this hash.
+   */
+  inputSha256?: string;
+  /**
+   * The input image itself, as a data URI, in place of `inputSha256`: what handles written
+   * before that field carry (about 1.4 times the image, in every turn's row). Still read.
    */
   sourceImage?: string;
 }
@@ -47,6 +55,18 @@ interface JobState {
 }
 
 type LocalInput = (KontextEditInput | KontextTextToImageInput) & { seed: number };
+
+/** Where a resumed job may find its input image besides its `image_url` (see LocalJobHandle). */
+interface HandleSource {
+  sourceImage: string | undefined;
+  inputSha256: string | undefined;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
 
 /**
  * The offline provider: simulates FLUX.1 Kontext with sharp, so sessions run on a laptop with
@@ -99,7 +119,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
 
   const stillHeld = (output: KontextOutput) => output.images.every((image) => isDataUri(image.url) || store.has(image.url));
 
-  async function run(spec: EndpointSpec, job: SubmittedJob, input: LocalInput, sourceImage: string | undefined, state: JobState, options: WaitOptions): Promise<KontextOutput> {
+  async function run(spec: EndpointSpec, job: SubmittedJob, input: LocalInput, handleSource: HandleSource, state: JobState, options: WaitOptions): Promise<KontextOutput> {
     const emit = (event: ProgressEvent) => report(options.onProgress, event);
     const log = (...messages: string[]) => emit({ type: 'running', logs: messages.map((message): LogLine => ({ message, level: 'INFO', timestamp: new Date(clock.now()).toISOString() })) });
     const signal = options.signal ? AbortSignal.any([state.abort.signal, options.signal]) : state.abort.signal;
@@ -114,9 +134,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
 
       let source: Buffer | undefined;
       if (isEdit) {
-        const imageUrl = (input as KontextEditInput).image_url;
-        const useCopy = sourceImage !== undefined && !store.has(imageUrl);
-        const image = await readImage(useCopy ? sourceImage : imageUrl, { store, fetch: settings.fetch, maxBytes: settings.maxInputBytes, timeoutMs: settings.fetchTimeoutMs, signal, purpose: 'input' });
+        const image = await inputImageOf(job, (input as KontextEditInput).image_url, handleSource, options, signal);
         source = image.bytes;
         log(`loaded input image (${image.contentType}, ${image.bytes.byteLength} bytes)`);
       }
@@ -190,7 +208,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
   }
 
   /** Checks a handle read back from storage, which may be old, damaged or someone else's. */
-  function readHandle(spec: EndpointSpec, job: SubmittedJob): { input: LocalInput; sourceImage: string | undefined } {
+  function readHandle(spec: EndpointSpec, job: SubmittedJob): { input: LocalInput; source: HandleSource } {
     const handle = job.handle as Partial<LocalJobHandle> | undefined;
     const broken = (why: string, detail?: unknown) =>
       new ProviderError(`job ${job.requestId} cannot be resumed by the local provider: ${why}`, { requestId: job.requestId, detail });
@@ -201,7 +219,34 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
     const input = parsed.data as LocalInput;
     if (input.seed === undefined) throw broken('its stored input has no seed');
     if (handle.sourceImage !== undefined && typeof handle.sourceImage !== 'string') throw broken('its stored source image is not a data URI');
-    return { input, sourceImage: handle.sourceImage };
+    if (handle.inputSha256 !== undefined && !(typeof handle.inputSha256 === 'string' && SHA256_HEX.test(handle.inputSha256))) throw broken('its stored input image hash is not a sha256');
+    return { input, source: { sourceImage: handle.sourceImage, inputSha256: handle.inputSha256 } };
+  }
+
+  /**
+   * The input image of an edit job: behind its `image_url` while this process holds or can
+   * fetch that, else (a `local://` URL after a restart) the copy an older handle carries, or
+   * the image the caller passed to `wait`, if it is the one the job was submitted with.
+   */
+  async function inputImageOf(job: SubmittedJob, imageUrl: string, source: HandleSource, options: WaitOptions, signal: AbortSignal): Promise<StoredImage> {
+    const read = (url: string) => readImage(url, { store, fetch: settings.fetch, maxBytes: settings.maxInputBytes, timeoutMs: settings.fetchTimeoutMs, signal, purpose: 'input' });
+    if (!imageUrl.startsWith(`${LOCAL_URL_SCHEME}//`) || store.has(imageUrl)) return read(imageUrl);
+    if (source.sourceImage !== undefined) return read(source.sourceImage);
+    if (source.inputSha256 !== undefined && options.inputImage) {
+      const bytes = await options.inputImage.load();
+      if (sha256Hex(bytes) !== source.inputSha256) {
+        throw new ProviderError(`job ${job.requestId} cannot be resumed: the image given to resume it (${options.inputImage.hash}) is not the one it was submitted with (sha256 ${source.inputSha256})`, { requestId: job.requestId });
+      }
+      const contentType = sniffImageType(bytes.subarray(0, 16));
+      if (!contentType) throw new ProviderError(`job ${job.requestId} cannot be resumed: the image given to resume it is not an image`, { requestId: job.requestId });
+      // Held again under its URL, so the next turn that chains from it finds it too.
+      store.set(imageUrl, { contentType, bytes });
+      return { contentType, bytes };
+    }
+    throw new ProviderError(
+      `job ${job.requestId} cannot be resumed by this process: its input image ${imageUrl} was held in the memory of the process that submitted it; pass that image to wait() as \`inputImage\` (the engine does, from its archive)`,
+      { requestId: job.requestId },
+    );
   }
 
   return {
@@ -219,7 +264,12 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       // The bytes decide the type: a stored content type can be wrong.
       const contentType = sniffImageType(bytes.subarray(0, 16));
       if (!contentType) throw new ValidationError([{ field: 'image', message: `image ${image.hash} is not an image Kontext reads; allowed: ${ACCEPTED_IMAGE_TYPES.join(', ')}` }]);
-      return toDataUri(bytes, contentType);
+      // Held under a local:// URL instead of sent back as a data URI: the job's handle, which
+      // the engine stores with the turn, then names the image (by hash) instead of carrying
+      // it, and a restarted process is given the bytes from the archive (`inputImage`).
+      const url = heldInputUrl(sha256Hex(bytes), contentType);
+      store.set(url, { contentType, bytes });
+      return url;
     },
 
     async submit(endpointId: string, input: Record<string, unknown>, options: CallOptions = {}): Promise<SubmittedJob> {
@@ -228,20 +278,17 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       const result = spec.input.safeParse(input);
       const issues: ValidationIssue[] = result.success ? [] : describeIssues(result.error.issues, input);
       const imageUrl = spec.kind === 'edit' ? input?.image_url : undefined;
-      let sourceImage: string | undefined;
+      let inputSha256: string | undefined;
       if (typeof imageUrl === 'string' && imageUrl.length > 0) {
         const problem = imageUrlProblem(imageUrl, store, settings.maxInputBytes);
         if (problem) issues.push({ field: 'image_url', message: problem });
-        else if (imageUrl.startsWith(`${LOCAL_URL_SCHEME}//`)) {
-          const held = store.get(imageUrl)!;
-          sourceImage = toDataUri(held.bytes, held.contentType);
-        }
+        else if (imageUrl.startsWith(`${LOCAL_URL_SCHEME}//`)) inputSha256 = sha256Hex(store.get(imageUrl)!.bytes);
       }
       if (!result.success || issues.length > 0) throw new ValidationError(issues, `input for ${endpointId}`);
 
       const parsed = result.data as Record<string, unknown> & { seed?: number };
       const seed = parsed.seed ?? Math.min(MAX_SEED, Math.floor(random() * (MAX_SEED + 1)));
-      const handle: LocalJobHandle = { v: 1, endpointId, input: { ...parsed, seed }, ...(sourceImage === undefined ? {} : { sourceImage }) };
+      const handle: LocalJobHandle = { v: 1, endpointId, input: { ...parsed, seed }, ...(inputSha256 === undefined ? {} : { inputSha256 }) };
       const requestId = settings.newId();
       jobState(requestId);
       return { requestId, handle: handle as unknown as Record<string, unknown> };
@@ -249,7 +296,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
 
     async wait(endpointId: string, job: SubmittedJob, options: WaitOptions = {}): Promise<KontextOutput> {
       const spec = endpointOf(endpointId);
-      const { input, sourceImage } = readHandle(spec, job);
+      const { input, source } = readHandle(spec, job);
       const state = jobState(job.requestId);
       if (state.cancelled) throw new CancelledError(`local job ${job.requestId} was cancelled`, { requestId: job.requestId });
       if (state.output && stillHeld(state.output)) {
@@ -260,7 +307,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
         state.cancelled = true;
         throw new CancelledError(`waiting for ${job.requestId} was aborted; the local job was cancelled`, { requestId: job.requestId, cause: options.signal.reason });
       }
-      return run(spec, job, input, sourceImage, state, options);
+      return run(spec, job, input, source, state, options);
     },
 
     async cancel(endpointId: string, job: SubmittedJob): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { BlobTooLargeError } from '../../../src/blobs/BlobTooLargeError.js';
@@ -335,16 +336,46 @@ describe('resume after a restart', () => {
     expect((await readAll((await after.download(resumed.images[1]!.url)).body)).equals(originalBytes)).toBe(true);
   });
 
-  it('a job whose image was one of its own local:// outputs resumes too', async () => {
+  it('a job whose image was one of its own local:// outputs resumes from the image given to wait, checked by its hash', async () => {
     const before = createLocalProvider();
     const first = await runJob(before, TEXT, { prompt: 'a house', seed: 1 });
+    const inputBytes = first.images[0]!;
     const job = await before.submit(EDIT, { prompt: 'make it night', image_url: first.output.images[0]!.url, seed: 2 });
-    expect((job.handle as unknown as LocalJobHandle).input.image_url).toBe(first.output.images[0]!.url);
+    const handle = job.handle as unknown as LocalJobHandle;
+    expect(handle.input.image_url).toBe(first.output.images[0]!.url);
+    // The handle names the image by hash; it does not carry it (the engine archives it anyway).
+    expect(handle.inputSha256).toBe(createHash('sha256').update(inputBytes).digest('hex'));
+    expect(handle.sourceImage).toBeUndefined();
+    expect(JSON.stringify(handle).length).toBeLessThan(1024);
     const original = await before.wait(EDIT, job);
     const originalBytes = await readAll((await before.download(original.images[0]!.url)).body);
 
+    // A new process no longer holds the local:// URL.
+    const stored = JSON.parse(JSON.stringify(job)) as typeof job;
     const after = createLocalProvider();
-    const resumed = await after.wait(EDIT, JSON.parse(JSON.stringify(job)));
+    const missing = await rejection(after.wait(EDIT, stored));
+    expect(missing).toBeInstanceOf(ProviderError);
+    expect((missing as Error).message).toMatch(/cannot be resumed by this process: its input image local:\/\/\S+ was held in the memory of the process that submitted it; pass that image to wait\(\) as `inputImage`/);
+    const wrong = await rejection(after.wait(EDIT, stored, { inputImage: { hash: 'other', load: async () => sceneImage() } }));
+    expect((wrong as Error).message).toMatch(/the image given to resume it \(other\) is not the one it was submitted with/);
+
+    const resumed = await after.wait(EDIT, stored, { inputImage: { hash: 'archived', load: async () => inputBytes } });
+    expect((await readAll((await after.download(resumed.images[0]!.url)).body)).equals(originalBytes)).toBe(true);
+  });
+
+  it('still resumes a handle written before inputSha256, which carries its image as a data URI', async () => {
+    const before = createLocalProvider();
+    const first = await runJob(before, TEXT, { prompt: 'a house', seed: 1 });
+    const job = await before.submit(EDIT, { prompt: 'make it winter', image_url: first.output.images[0]!.url, seed: 3 });
+    const original = await before.wait(EDIT, job);
+    const originalBytes = await readAll((await before.download(original.images[0]!.url)).body);
+    // The shape older versions stored: the image inline, no hash.
+    const { inputSha256: _, ...rest } = job.handle as unknown as LocalJobHandle;
+    const old = { requestId: job.requestId, handle: { ...rest, sourceImage: toDataUri(first.images[0]!, 'image/jpeg') } };
+
+    const after = createLocalProvider();
+    const resumed = await after.wait(EDIT, JSON.parse(JSON.stringify(old)));
+    expect(resumed.seed).toBe(3);
     expect((await readAll((await after.download(resumed.images[0]!.url)).body)).equals(originalBytes)).toBe(true);
   });
 
@@ -411,14 +442,21 @@ describe('images in and out', () => {
     expect(error.message).toContain('larger than the limit of 50000 bytes');
   });
 
-  it('prepareImage passes its own URLs through and inlines everything else as a data URI', async () => {
+  it('prepareImage passes its own URLs through and holds everything else under a local:// URL named by its sha256', async () => {
     const provider = createLocalProvider();
     const { output } = await runJob(provider, TEXT, { prompt: 'a boat', seed: 1 });
     const png = await sceneImage();
     const load = async () => png;
     expect(await provider.prepareImage({ hash: 'h', contentType: 'image/png', load, url: output.images[0]!.url, urlProvider: 'local' })).toBe(output.images[0]!.url);
-    const inlined = await provider.prepareImage({ hash: 'h', contentType: 'application/octet-stream', load, url: 'local://gone/0.jpeg', urlProvider: 'local' });
-    expect(inlined).toBe(toDataUri(png, 'image/png'));
+    const held = await provider.prepareImage({ hash: 'h', contentType: 'application/octet-stream', load, url: 'local://gone/0.jpeg', urlProvider: 'local' });
+    // Typed by its bytes, not by the stored content type.
+    expect(held).toBe(`local://input/${createHash('sha256').update(png).digest('hex')}.png`);
+    const served = await provider.download(held);
+    expect(served.contentType).toBe('image/png');
+    expect((await readAll(served.body)).equals(png)).toBe(true);
+    // An edit of it needs no bytes in its handle.
+    const job = await provider.submit(EDIT, { prompt: 'flip', image_url: held, seed: 1 });
+    expect(JSON.stringify(job.handle).length).toBeLessThan(1024);
     const notImage = provider.prepareImage({ hash: 'h', contentType: 'image/png', load: async () => Buffer.from('not an image') });
     expect(await rejection(notImage)).toBeInstanceOf(ValidationError);
   });
