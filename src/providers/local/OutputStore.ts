@@ -1,7 +1,17 @@
+import { createHash } from 'node:crypto';
+
 /** One image the local provider handed out. */
 export interface StoredImage {
   contentType: string;
   bytes: Buffer;
+  /** sha256 (hex) of `bytes`, once someone needed it (see `sha256Of`). */
+  sha256?: string;
+}
+
+/** The sha256 (hex) of a held image, computed once however many jobs name it. */
+export function sha256Of(image: StoredImage): string {
+  image.sha256 ??= createHash('sha256').update(image.bytes).digest('hex');
+  return image.sha256;
 }
 
 /** Scheme of the URLs the local provider hands out: `local://<requestId>/<index>.<ext>`. */

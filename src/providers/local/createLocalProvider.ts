@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { DEFAULT_MAX_BLOB_BYTES } from '../../blobs/FileBlobStore.js';
 import { CancelledError } from '../../errors/CancelledError.js';
 import { KontextError } from '../../errors/KontextError.js';
@@ -12,7 +11,7 @@ import { ACCEPTED_IMAGE_TYPES, sniffImageType } from '../../util/imageType.js';
 import type { CallOptions, DownloadedImage, ImageSource, LogLine, ProgressEvent, Provider, SubmittedJob, WaitOptions } from '../Provider.js';
 import { describeIntent, parseIntents, type Intent } from './intents.js';
 import { JobQueue } from './JobQueue.js';
-import { LOCAL_URL_SCHEME, OutputStore, heldInputUrl, localImageUrl, type StoredImage } from './OutputStore.js';
+import { LOCAL_URL_SCHEME, OutputStore, heldInputUrl, localImageUrl, sha256Of, type StoredImage } from './OutputStore.js';
 import { resolveOptions, type LocalProviderOptions } from './options.js';
 import { readImage } from './readImage.js';
 import { renderImage, strengthOf, type RenderedImage } from './render.js';
@@ -63,10 +62,6 @@ interface HandleSource {
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 /**
  * The offline provider: simulates FLUX.1 Kontext with sharp, so sessions run on a laptop with
@@ -233,15 +228,16 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
     if (!imageUrl.startsWith(`${LOCAL_URL_SCHEME}//`) || store.has(imageUrl)) return read(imageUrl);
     if (source.sourceImage !== undefined) return read(source.sourceImage);
     if (source.inputSha256 !== undefined && options.inputImage) {
-      const bytes = await options.inputImage.load();
-      if (sha256Hex(bytes) !== source.inputSha256) {
+      const given: StoredImage = { contentType: 'application/octet-stream', bytes: await options.inputImage.load() };
+      if (sha256Of(given) !== source.inputSha256) {
         throw new ProviderError(`job ${job.requestId} cannot be resumed: the image given to resume it (${options.inputImage.hash}) is not the one it was submitted with (sha256 ${source.inputSha256})`, { requestId: job.requestId });
       }
-      const contentType = sniffImageType(bytes.subarray(0, 16));
+      const contentType = sniffImageType(given.bytes.subarray(0, 16));
       if (!contentType) throw new ProviderError(`job ${job.requestId} cannot be resumed: the image given to resume it is not an image`, { requestId: job.requestId });
       // Held again under its URL, so the next turn that chains from it finds it too.
-      store.set(imageUrl, { contentType, bytes });
-      return { contentType, bytes };
+      const image = { ...given, contentType };
+      store.set(imageUrl, image);
+      return image;
     }
     throw new ProviderError(
       `job ${job.requestId} cannot be resumed by this process: its input image ${imageUrl} was held in the memory of the process that submitted it; pass that image to wait() as \`inputImage\` (the engine does, from its archive)`,
@@ -267,8 +263,9 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       // Held under a local:// URL instead of sent back as a data URI: the job's handle, which
       // the engine stores with the turn, then names the image (by hash) instead of carrying
       // it, and a restarted process is given the bytes from the archive (`inputImage`).
-      const url = heldInputUrl(sha256Hex(bytes), contentType);
-      store.set(url, { contentType, bytes });
+      const held: StoredImage = { contentType, bytes };
+      const url = heldInputUrl(sha256Of(held), contentType);
+      store.set(url, held);
       return url;
     },
 
@@ -282,7 +279,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       if (typeof imageUrl === 'string' && imageUrl.length > 0) {
         const problem = imageUrlProblem(imageUrl, store, settings.maxInputBytes);
         if (problem) issues.push({ field: 'image_url', message: problem });
-        else if (imageUrl.startsWith(`${LOCAL_URL_SCHEME}//`)) inputSha256 = sha256Hex(store.get(imageUrl)!.bytes);
+        else if (imageUrl.startsWith(`${LOCAL_URL_SCHEME}//`)) inputSha256 = sha256Of(store.get(imageUrl)!);
       }
       if (!result.success || issues.length > 0) throw new ValidationError(issues, `input for ${endpointId}`);
 
