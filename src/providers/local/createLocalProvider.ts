@@ -50,6 +50,13 @@ const MAX_REMEMBERED_JOBS = 1024;
 interface JobState {
   cancelled: boolean;
   abort: AbortController;
+  /** Whether the job completed: cancelling it changes nothing from then on. */
+  finished?: boolean;
+  /**
+   * Its result, for a second wait. Not kept when its images are data URIs (`sync_mode`): up to
+   * MAX_REMEMBERED_JOBS results of a few MB each is memory without a bound, and the job is
+   * recomputed instead, to the same bytes.
+   */
   output?: KontextOutput;
 }
 
@@ -165,7 +172,8 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       });
       if (!result.success) throw new ProviderError(`the local provider made a malformed result for ${spec.id}`, { detail: describeIssues(result.error.issues, undefined), requestId: job.requestId });
       const output = result.data as KontextOutput;
-      state.output = output;
+      state.finished = true;
+      if (!input.sync_mode) state.output = output;
       emit({ type: 'completed', metrics: { inference_time: seconds } });
       return output;
     } catch (error) {
@@ -311,7 +319,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       endpointOf(endpointId);
       const state = jobState(job.requestId);
       // A finished job keeps its result, as on fal, where cancelling a completed request changes nothing.
-      if (state.output) return;
+      if (state.finished) return;
       state.cancelled = true;
       state.abort.abort(new CancelledError(`local job ${job.requestId} was cancelled`, { requestId: job.requestId }));
     },

@@ -9,6 +9,7 @@ import type { ProgressEvent } from '../../../src/providers/Provider.js';
 import { createLocalProvider, type LocalJobHandle } from '../../../src/providers/local/index.js';
 import { isDataUri, parseDataUri, toDataUri } from '../../../src/util/dataUri.js';
 import { sniffImageType } from '../../../src/util/imageType.js';
+import { collected } from '../../support/collectGarbage.js';
 import { EDIT, TEXT, imageServer, meanColour, readAll, runJob, sceneDataUri, sceneImage, solidImage } from './fixtures.js';
 import { manualClock, until } from './manualClock.js';
 
@@ -107,6 +108,22 @@ describe('request parameters', () => {
     const { output, images } = await runJob(createLocalProvider(), EDIT, { prompt: 'sharpen', image_url: await sceneDataUri(), seed: 1, sync_mode: true });
     expect(isDataUri(output.images[0]!.url)).toBe(true);
     expect(parseDataUri(output.images[0]!.url).bytes.equals(images[0]!)).toBe(true);
+  });
+
+  it('does not keep a sync_mode result (its images inline) once it is returned; a second wait computes the same again', async () => {
+    const provider = createLocalProvider();
+    const job = await provider.submit(EDIT, { prompt: 'sharpen', image_url: await sceneDataUri(), seed: 1, sync_mode: true, num_images: 2 });
+    // In a function of its own, so that no frame of this test holds the result.
+    const waitOnce = async () => {
+      const output = await provider.wait(EDIT, job);
+      return { urls: output.images.map((image) => image.url), kept: new WeakRef(output) };
+    };
+    const { urls: firstUrls, kept } = await waitOnce();
+    // A finished job stays finished: cancelling it does not make the second wait fail.
+    await provider.cancel(EDIT, job);
+    expect((await provider.wait(EDIT, job)).images.map((image) => image.url)).toEqual(firstUrls);
+    // Up to 1,024 remembered jobs with a few MB of data URIs each would be memory without a bound.
+    expect(await collected(kept)).toBe(true);
   });
 
   it('returns the Kontext output shape, marked as simulated', async () => {
