@@ -236,14 +236,14 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
     if (!imageUrl.startsWith(`${LOCAL_URL_SCHEME}//`) || store.has(imageUrl)) return read(imageUrl);
     if (source.sourceImage !== undefined) return read(source.sourceImage);
     if (source.inputSha256 !== undefined && options.inputImage) {
-      const given: StoredImage = { contentType: 'application/octet-stream', bytes: await options.inputImage.load() };
-      if (sha256Of(given) !== source.inputSha256) {
+      const bytes = await options.inputImage.load();
+      const contentType = sniffImageType(bytes.subarray(0, 16));
+      const image: StoredImage = { contentType: contentType ?? 'application/octet-stream', bytes };
+      if (sha256Of(image) !== source.inputSha256) {
         throw new ProviderError(`job ${job.requestId} cannot be resumed: the image given to resume it (${options.inputImage.hash}) is not the one it was submitted with (sha256 ${source.inputSha256})`, { requestId: job.requestId });
       }
-      const contentType = sniffImageType(given.bytes.subarray(0, 16));
       if (!contentType) throw new ProviderError(`job ${job.requestId} cannot be resumed: the image given to resume it is not an image`, { requestId: job.requestId });
       // Held again under its URL, so the next turn that chains from it finds it too.
-      const image = { ...given, contentType };
       store.set(imageUrl, image);
       return image;
     }
