@@ -1,3 +1,4 @@
+import { SHA256_HEX } from '../../blobs/BlobStore.js';
 import { DEFAULT_MAX_BLOB_BYTES } from '../../blobs/FileBlobStore.js';
 import { CancelledError } from '../../errors/CancelledError.js';
 import { KontextError } from '../../errors/KontextError.js';
@@ -62,13 +63,8 @@ interface JobState {
 
 type LocalInput = (KontextEditInput | KontextTextToImageInput) & { seed: number };
 
-/** Where a resumed job may find its input image besides its `image_url` (see LocalJobHandle). */
-interface HandleSource {
-  sourceImage: string | undefined;
-  inputSha256: string | undefined;
-}
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Where a resumed job may find its input image besides its `image_url`. */
+type HandleSource = Pick<LocalJobHandle, 'sourceImage' | 'inputSha256'>;
 
 /**
  * The offline provider: simulates FLUX.1 Kontext with sharp, so sessions run on a laptop with
