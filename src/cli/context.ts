@@ -136,23 +136,10 @@ export class CliContext {
     const inFlight = await this.store.inFlightTurns();
     if (inFlight.length === 0) return report;
     const engine = await this.engine();
-    const configured = new Set(engine.providerNames);
-    const runnable = inFlight.filter((t) => {
-      if (t.provider === null || configured.has(t.provider)) return true;
-      report.unavailable.push({ turnId: t.id, provider: t.provider });
-      return false;
-    });
-    if (runnable.length > 0) await this.sayNotice();
-    await Promise.all(
-      runnable.map(async (t) => {
-        this.progress.resuming(t.id, t.status);
-        const ran = await engine.runner.run(t.id, { onlyIfClaimable: true });
-        if (ran) report.resumed.push(await engine.turnView(t.id));
-        else report.busy.push(t.id);
-      }),
-    );
+    if (inFlight.some((t) => t.provider === null || engine.providerNames.includes(t.provider))) await this.sayNotice();
+    const done = await engine.resume({ onResuming: (t) => this.progress.resuming(t.id, t.status) });
     this.progress.stop();
-    return report;
+    return { resumed: done.resumed, busy: done.heldElsewhere, unavailable: done.unconfigured };
   }
 
   /** Tells on stderr what an automatic resume did (the `resume` command prints it as its result instead). */

@@ -66,7 +66,7 @@ export class Progress {
       case 'turn.succeeded':
       case 'turn.failed':
       case 'turn.cancelled':
-        this.finish(id, event.type.slice('turn.'.length) + (event.error ? `: ${event.error.code}` : ''));
+        this.finish(id, event.type.slice('turn.'.length) + ('error' in event ? `: ${event.error.code}` : ''));
         return;
       default:
         return;

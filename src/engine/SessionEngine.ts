@@ -6,15 +6,17 @@ import { BudgetExceededError } from '../errors/BudgetExceededError.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { ConflictError } from '../errors/ConflictError.js';
 import { ValidationError } from '../errors/ValidationError.js';
-import { EndpointRegistry, type EndpointSpec } from '../kontext/endpoints.js';
+import { EndpointRegistry, estimateCostMicros, type EndpointSpec } from '../kontext/endpoints.js';
 import { KontextParamsOverrides, MAX_PROMPT_LENGTH } from '../kontext/schemas.js';
 import { parseOrThrow } from '../kontext/validation.js';
 import type { Provider } from '../providers/Provider.js';
 import type { SessionStore } from '../store/SessionStore.js';
 import type { OutputRow, RefRow, SessionRow, TurnKind, TurnRow } from '../store/schema.js';
+import { IN_FLIGHT_STATUSES } from '../store/transitions.js';
 import { exportSession, importBundle } from './bundle/index.js';
 import { EventBus } from './EventBus.js';
-import type { EngineEvent } from './events.js';
+import type { EngineEvent, GapEvent } from './events.js';
+import type { EventSubscription, SubscriptionFilter } from './EventSubscription.js';
 import { FairScheduler } from './FairScheduler.js';
 import { archiveImage, DEFAULT_MAX_INPUT_BYTES, fetchImageWithUndici, readImageInput, type ImageFetcher, type ImageInput } from './images.js';
 import { KeyedMutex } from './KeyedMutex.js';
@@ -52,6 +54,21 @@ export interface EngineOptions {
   /** How long a process's claim on a running turn lasts without renewal. Default 30 s. */
   leaseTtlMs?: number;
   now?: () => number;
+  /**
+   * What the engine closes with itself (openEngine passes the store and providers it opened).
+   * Nothing else it was given is closed: a store or provider you pass in stays yours.
+   */
+  owns?: readonly { close?(): unknown }[];
+}
+
+/** What `resume()` did with the turns it found unfinished. */
+export interface ResumeReport {
+  /** Turns this engine carried to their end (succeeded, failed or cancelled). */
+  resumed: TurnView[];
+  /** Turns a live process (another, or this one) is running: left to it. */
+  heldElsewhere: string[];
+  /** Turns of a provider not configured here (fal without a key): left for an engine that has it. */
+  unconfigured: { turnId: string; provider: string }[];
 }
 
 export interface StartSessionInput {
@@ -68,6 +85,18 @@ export interface StartSessionInput {
   /** Spending cap in micro-dollars. */
   budgetMicros?: number | null;
   signal?: AbortSignal;
+}
+
+/** A turn started by `startEdit`, in the style of a Temporal workflow handle. */
+export interface TurnHandle {
+  /** The turn as just written: pending (or succeeded already, for a reused result). */
+  readonly turn: TurnView;
+  /** The turn once finished: succeeded, failed or cancelled (rejects only if it could not be run at all). */
+  result(): Promise<TurnView>;
+  /** Cancels it (on the provider too); resolves with the turn as it ended. */
+  cancel(): Promise<TurnView>;
+  /** This turn's events from its creation to its final event; the first call's listened from the start. */
+  events(): AsyncIterableIterator<EngineEvent | GapEvent>;
 }
 
 export interface EditOptions {
@@ -97,8 +126,11 @@ export interface TurnPlan {
   originKind?: TurnRow['originKind'];
   /** Move HEAD to the new turn (and advance the attached branch when the parent is its tip). */
   moveHead: boolean;
-  /** The session as just read under the session lock, when the caller has it (spares a read). */
-  session?: SessionRow;
+  /**
+   * A follow-up typed while its parent still runs: the turn is written at once and waits for the
+   * parent in the background (edits only; replays and what-ifs chain finished turns).
+   */
+  parentMayBeUnfinished?: boolean;
   /** The parent's outputs, read with it, when the caller has them (spares a read). */
   parentOutputs?: OutputRow[];
 }
@@ -138,6 +170,8 @@ export class SessionEngine {
   private readonly fetchImage: ImageFetcher;
   private readonly maxInputBytes: number;
   readonly runner: TurnRunner;
+  private readonly owns: readonly { close?(): unknown }[];
+  private closed = false;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -154,6 +188,7 @@ export class SessionEngine {
     this.maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
     this.engineId = `${hostname()}:${process.pid}:${nanoid(6)}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.owns = options.owns ?? [];
     this.runner = new TurnRunner({
       store: this.store,
       blobs: this.blobs,
@@ -170,7 +205,15 @@ export class SessionEngine {
 
   /** Stops lease renewal and aborts nothing: turns in flight stay resumable by request id. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.runner.close();
+    for (const resource of this.owns) await resource.close?.();
+  }
+
+  /** `await using engine = openEngine().engine`: closes like close(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /** The provider of that name, or a clear error saying how to configure it. */
@@ -224,28 +267,15 @@ export class SessionEngine {
     const prompt = this.checkPrompt(input.prompt!);
     const merged = { ...params, prompt };
     const validated = parseOrThrow(textEndpoint.input, merged, 'request') as Record<string, unknown>;
-    await this.checkBudgetUpfront(input.budgetMicros ?? null, 0, textEndpoint, validated);
-    const session = await this.store.createSession({
-      title: input.title,
-      owner: input.owner,
-      defaultEndpoint: editEndpoint.id,
-      defaultParams: params,
-      budgetMicros: input.budgetMicros,
-    });
-    const root = await this.createTurn({
-      sessionId: session.id,
-      parent: null,
-      kind: 'text',
-      endpoint: textEndpoint,
-      prompt,
-      params: validated,
-      candidate: undefined,
-      memo: 'auto',
-      moveHead: true,
-    });
-    await this.store.createRef(session.id, 'main', root.id);
-    await this.store.setHead(session.id, root.id, [], 'main');
-    await this.runner.run(root.id, { signal: input.signal });
+    const provider = this.provider(textEndpoint.provider);
+    const { session, root } = await this.store.createSessionFromPrompt(
+      { title: input.title, owner: input.owner, defaultEndpoint: editEndpoint.id, defaultParams: params, budgetMicros: input.budgetMicros },
+      { kind: 'text', endpointId: textEndpoint.id, provider: provider.name, prompt, params: validated, seedRequested: typeof validated.seed === 'number' ? validated.seed : null },
+      { lease: { owner: this.engineId, ttlMs: this.leaseTtlMs }, reserveMicros: this.estimateCostMicros(textEndpoint, validated) },
+    );
+    this.events.emit({ type: 'turn.created', sessionId: session.id, turnId: root.id, status: root.status, parentId: null, prompt: root.prompt });
+    this.events.emit({ type: 'head.moved', sessionId: session.id, turnId: root.id });
+    await this.runner.run(root, { signal: input.signal });
     return this.store.getSession(session.id);
   }
 
@@ -284,19 +314,46 @@ export class SessionEngine {
     return this.finish(turn, options.signal);
   }
 
+  /**
+   * Starts an edit and hands back at once, once the turn is written and running in the
+   * background: its row, `result()` for the finished turn, `cancel()`, and `events()` from the
+   * turn's creation to its end (like a Temporal workflow handle).
+   *
+   * @example
+   * const handle = await engine.startEdit(session.id, 'make it night');
+   * for await (const event of handle.events()) console.log(event.type);
+   * const turn = await handle.result();
+   */
+  async startEdit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<TurnHandle> {
+    const before = this.events.lastId;
+    const written = await this.beginEdit(sessionId, prompt, params, options);
+    const firstEvents = this.events.stream({ sessionId, turnId: written.id, afterId: before });
+    const running = this.finish(written, options.signal);
+    // result() may never be called: the rejection is observed here, and handed over when it is.
+    running.catch(() => undefined);
+    let eventsTaken = false;
+    return {
+      turn: await this.turnView(written.id),
+      result: () => running,
+      cancel: () => this.cancel(written.id),
+      events: () => {
+        if (!eventsTaken) {
+          eventsTaken = true;
+          return firstEvents;
+        }
+        return this.events.stream({ sessionId, turnId: written.id, afterId: before });
+      },
+    };
+  }
+
   /** Like edit, but resolves as soon as the turn is written, without running it: `finish` runs it (the server calls that in the background). */
   async beginEdit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<TurnRow> {
-    // A follow-up typed while the previous turn still runs continues from its result: wait for
-    // the parent to settle (outside the session lock, so other edits and undo are not blocked).
-    for (;;) {
-      const result = await this.sessionLocks.run(sessionId, async () => {
-        const { session, parent, parentOutputs } = await resolveEditBase(this.store, sessionId, options.from ?? 'HEAD');
-        if (parent.status === 'pending' || parent.status === 'submitted' || parent.status === 'running') return { waitFor: parent.id };
-        return { turn: await this.createEditTurn(session, parent, prompt, params, options, parentOutputs) };
-      });
-      if (result.turn) return result.turn;
-      await this.runner.waitUntilSettled(result.waitFor!, options.signal);
-    }
+    // The lock orders this process's edits of one session, so a follow-up typed right after
+    // another chains onto it. Across processes the store decides in one transaction.
+    return this.sessionLocks.run(sessionId, async () => {
+      const { session, parent, parentOutputs } = await resolveEditBase(this.store, sessionId, options.from ?? 'HEAD');
+      return this.createEditTurn(session, parent, prompt, params, options, parentOutputs);
+    });
   }
 
   private async createEditTurn(session: SessionRow, parent: TurnRow, prompt: string, params: KontextParamsOverrides, options: EditOptions, parentOutputs?: OutputRow[]): Promise<TurnRow> {
@@ -316,7 +373,7 @@ export class SessionEngine {
         candidate: options.candidate,
         memo: options.memo ?? 'auto',
         moveHead: true,
-        session,
+        parentMayBeUnfinished: true,
         parentOutputs,
       });
     }
@@ -335,8 +392,16 @@ export class SessionEngine {
   async createTurn(plan: TurnPlan): Promise<TurnRow> {
     const provider = this.provider(plan.endpoint.provider);
     let inputBlob: string | null = null;
-    if (plan.parent) {
-      if (plan.parent.sessionId !== plan.sessionId) throw new ValidationError([{ field: 'from', message: `turn '${plan.parent.id}' is not in session '${plan.sessionId}'` }]);
+    const parentUnfinished = plan.parent !== null && IN_FLIGHT_STATUSES.includes(plan.parent.status);
+    if (plan.parent && plan.parent.sessionId !== plan.sessionId) throw new ValidationError([{ field: 'from', message: `turn '${plan.parent.id}' is not in session '${plan.sessionId}'` }]);
+    if (plan.parent && parentUnfinished) {
+      if (!plan.parentMayBeUnfinished) {
+        throw new ConflictError(`turn '${plan.parent.id}' has no image to continue from yet (status ${plan.parent.status})`, { turnId: plan.parent.id, status: plan.parent.status });
+      }
+      if (plan.candidate !== undefined) {
+        throw new ValidationError([{ field: 'candidate', message: `turn '${plan.parent.id}' is still ${plan.parent.status}: its outputs are not known yet; pick a candidate once it has finished` }]);
+      }
+    } else if (plan.parent) {
       const parentOutputs = plan.parentOutputs ?? (await this.store.outputsOf(plan.parent.id));
       if (plan.parent.status !== 'succeeded' || parentOutputs.length === 0) {
         throw new ConflictError(`turn '${plan.parent.id}' has no image to continue from (status ${plan.parent.status})`, { turnId: plan.parent.id, status: plan.parent.status });
@@ -348,13 +413,11 @@ export class SessionEngine {
       }
       inputBlob = chosen.blobHash;
     }
-    const session = plan.session?.id === plan.sessionId ? plan.session : await this.store.getSession(plan.sessionId);
     const seed = typeof plan.params.seed === 'number' ? plan.params.seed : null;
 
-    const memoAllowed = plan.memo === 'always' || (plan.memo === 'auto' && seed !== null);
+    // A turn waiting for its parent has no input image yet, so nothing to match a memo on.
+    const memoAllowed = !parentUnfinished && (plan.memo === 'always' || (plan.memo === 'auto' && seed !== null));
     const memo = memoAllowed && seed !== null ? await this.store.findMemo({ endpointId: plan.endpoint.id, inputBlob, seed, params: plan.params }) : undefined;
-    // The spend is a sum over the whole session: only worth reading when there is a cap to check.
-    if (!memo && session.budgetMicros !== null) await this.checkBudgetUpfront(session.budgetMicros, await this.store.sessionCostMicros(plan.sessionId), plan.endpoint, plan.params);
 
     const memoOutputs = memo ? await this.store.outputsOf(memo.id) : undefined;
     const turn = await this.store.appendTurn(
@@ -373,8 +436,10 @@ export class SessionEngine {
       },
       {
         moveHead: plan.moveHead,
-        // A turn to run is written already leased to this engine, which runs it next.
+        // A turn to run is written already leased to this engine, which runs it next, with its
+        // estimated cost reserved against the budget in the same transaction.
         lease: memoOutputs ? undefined : { owner: this.engineId, ttlMs: this.leaseTtlMs },
+        reserveMicros: memoOutputs ? undefined : this.estimateCostMicros(plan.endpoint, plan.params),
         // A memo hit is written already succeeded, in the same transaction: never a pending
         // turn that a resume could mistake for one still to submit.
         complete: memoOutputs && {
@@ -418,17 +483,24 @@ export class SessionEngine {
    * second submit), by submitting once when it never was, and as failed when a submit may
    * have gone out without an answer.
    */
-  async resume(options: { sessionId?: string; signal?: AbortSignal } = {}): Promise<TurnView[]> {
-    // A turn of a provider this process lacks (fal without FAL_KEY) is left for one that has it:
-    // running it here could only fail it, and lose a result that may already be paid for.
-    const turns = (await this.store.inFlightTurns(options.sessionId)).filter((t) => t.provider === null || this.providers.has(t.provider));
-    const results = await Promise.all(
-      turns.map(async (t) => {
+  async resume(options: { sessionId?: string; signal?: AbortSignal; onResuming?: (turn: { id: string; status: string }) => void } = {}): Promise<ResumeReport> {
+    const report: ResumeReport = { resumed: [], heldElsewhere: [], unconfigured: [] };
+    const runnable: TurnRow[] = [];
+    for (const turn of await this.store.inFlightTurns(options.sessionId)) {
+      // A turn of a provider this process lacks (fal without FAL_KEY) is left for one that has it:
+      // running it here could only fail it, and lose a result that may already be paid for.
+      if (turn.provider !== null && !this.providers.has(turn.provider)) report.unconfigured.push({ turnId: turn.id, provider: turn.provider });
+      else runnable.push(turn);
+    }
+    await Promise.all(
+      runnable.map(async (t) => {
+        options.onResuming?.(t);
         const ran = await this.runner.run(t.id, { signal: options.signal, onlyIfClaimable: true });
-        return ran ? this.turnView(t.id) : undefined;
+        if (ran) report.resumed.push(await this.turnView(t.id));
+        else report.heldElsewhere.push(t.id);
       }),
     );
-    return results.filter((t): t is TurnView => t !== undefined);
+    return report;
   }
 
   // ------------------------------------------------------------------ navigation
@@ -442,40 +514,36 @@ export class SessionEngine {
     return session.headTurnId ? this.turnView(session.headTurnId) : null;
   }
 
-  /** Moves HEAD to its parent, remembering where it was for redo. */
+  /** Moves HEAD to its parent (the attached branch with it), remembering where it was for redo. */
   async undo(sessionId: string): Promise<SessionRow> {
-    return this.sessionLocks.run(sessionId, async () => {
-      const session = await this.store.getSession(sessionId);
-      const head = session.headTurnId ? await this.store.getTurn(session.headTurnId) : undefined;
-      if (!head || head.parentId === null) throw new ConflictError('nothing to undo: HEAD is at the root', { sessionId });
-      const moved = await this.store.setHead(sessionId, head.parentId, [...session.redoStack, head.id], session.headRef);
-      this.events.emit({ type: 'head.moved', sessionId, turnId: head.parentId });
-      return moved;
-    });
+    const moved = await this.store.undoHead(sessionId);
+    this.events.emit({ type: 'head.moved', sessionId, turnId: moved.headTurnId });
+    return moved;
   }
 
-  /** Moves HEAD back down to the turn the last undo left. */
+  /** Moves HEAD back down to the turn the last undo left, skipping any that failed since. */
   async redo(sessionId: string): Promise<SessionRow> {
-    return this.sessionLocks.run(sessionId, async () => {
-      const session = await this.store.getSession(sessionId);
-      const target = session.redoStack.at(-1);
-      if (!target) throw new ConflictError('nothing to redo', { sessionId });
-      const moved = await this.store.setHead(sessionId, target, session.redoStack.slice(0, -1), session.headRef);
-      this.events.emit({ type: 'head.moved', sessionId, turnId: target });
-      return moved;
-    });
+    const moved = await this.store.redoHead(sessionId);
+    this.events.emit({ type: 'head.moved', sessionId, turnId: moved.headTurnId });
+    return moved;
   }
 
-  /** Moves HEAD to a turn or branch; checking out a branch attaches HEAD to it. */
+  /**
+   * Moves HEAD to a turn or branch; checking out a branch attaches HEAD to it, a turn detaches
+   * it, and `HEAD` itself changes nothing.
+   */
   async checkout(sessionId: string, ref: string): Promise<SessionRow> {
-    return this.sessionLocks.run(sessionId, async () => {
+    for (;;) {
       const session = await this.store.getSession(sessionId);
-      const turn = await resolveTurnRef(this.store, session, ref);
+      if (ref.trim() === 'HEAD') return session;
       const branch = await this.store.findRef(sessionId, ref);
-      const moved = await this.store.setHead(sessionId, turn.id, [], branch ? branch.name : null);
-      this.events.emit({ type: 'head.moved', sessionId, turnId: turn.id });
+      const turn = branch ? undefined : await resolveTurnRef(this.store, session, ref);
+      // `HEAD~2` is worked out from HEAD as read above: the move only goes through if HEAD is still there.
+      const moved = await this.store.checkoutHead(sessionId, branch ? { turnId: branch.turnId, branch: branch.name } : { turnId: turn!.id, expectHead: session.headTurnId });
+      if (!moved) continue;
+      this.events.emit({ type: 'head.moved', sessionId, turnId: moved.headTurnId });
       return moved;
-    });
+    }
   }
 
   async createBranch(sessionId: string, name: string, at = 'HEAD'): Promise<RefRow> {
@@ -562,14 +630,17 @@ export class SessionEngine {
 
   /** Price of a request before it is sent: price per image × images asked for. */
   estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>): number {
-    const images = typeof params.num_images === 'number' ? params.num_images : 1;
-    return endpoint.priceMicrosPerImage * images;
+    return estimateCostMicros(endpoint, params);
   }
 
   // ------------------------------------------------------------------ events
 
-  /** Engine events (one session, or all) as an async iterable; see EventBus.stream. */
-  subscribe(filter: { sessionId?: string; afterId?: number; signal?: AbortSignal } = {}): AsyncGenerator<EngineEvent> {
+  /**
+   * Engine events (one session, or all) as an async iterable that listens from this call on:
+   * events that happen before the first `next()` are kept (up to `bufferSize`, then a `gap`).
+   * End it with `return()` (a `for await` loop's `break`) or `signal`.
+   */
+  subscribe(filter: Omit<SubscriptionFilter, 'turnId'> = {}): EventSubscription {
     return this.events.stream(filter);
   }
 
@@ -590,12 +661,6 @@ export class SessionEngine {
     if (trimmed.length === 0) throw new ValidationError([{ field: 'prompt', message: 'must not be empty' }]);
     if (trimmed.length > MAX_PROMPT_LENGTH) throw new ValidationError([{ field: 'prompt', message: `is ${trimmed.length} characters long; the maximum is ${MAX_PROMPT_LENGTH}` }]);
     return trimmed;
-  }
-
-  private async checkBudgetUpfront(budgetMicros: number | null, spentMicros: number, endpoint: EndpointSpec, params: Record<string, unknown>): Promise<void> {
-    if (budgetMicros === null) return;
-    const cost = this.estimateCostMicros(endpoint, params);
-    if (spentMicros + cost > budgetMicros) throw new BudgetExceededError(budgetMicros, spentMicros, cost);
   }
 
   private async withOutputs(turns: TurnRow[]): Promise<TurnView[]> {

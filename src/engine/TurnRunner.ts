@@ -6,7 +6,7 @@ import { CancelledError } from '../errors/CancelledError.js';
 import { ConflictError } from '../errors/ConflictError.js';
 import { isKontextError, KontextError } from '../errors/KontextError.js';
 import { ProviderError } from '../errors/ProviderError.js';
-import type { EndpointRegistry } from '../kontext/endpoints.js';
+import { estimateCostMicros, type EndpointRegistry } from '../kontext/endpoints.js';
 import { KontextOutput } from '../kontext/schemas.js';
 import type { Provider, ProgressEvent, SubmittedJob } from '../providers/Provider.js';
 import type { NewBlob, NewOutput, SessionStore } from '../store/SessionStore.js';
@@ -173,6 +173,9 @@ export class TurnRunner {
         // exist and be billed. Submitting again could pay twice, so this ends the turn instead.
         throw new AmbiguousSubmitError(turn.endpointId ?? 'unknown endpoint');
       }
+      // A follow-up written while its parent still ran: its input is the parent's result, once
+      // there is one. It waits before taking a queue slot, so waiting holds no one else up.
+      if (turn.status === 'pending' && turn.inputBlob === null && turn.parentId !== null) turn = await this.awaitParent(turn, turn.parentId, signal);
       release = await this.deps.scheduler.acquire(sessionId, {
         signal,
         onPosition: (position) => events.emit({ type: 'turn.queued', sessionId, turnId, position, local: true, status: turn.status }),
@@ -224,26 +227,26 @@ export class TurnRunner {
   }
 
   /**
-   * Ends a turn as failed or cancelled with its reason; HEAD steps back to the parent if it
-   * sat on it. Returns whether this call wrote the end (false when someone else had).
+   * Ends a turn as failed or cancelled with its reason. The store moves branches and HEAD off
+   * it to the last good turn in the same write, and releases its reserved cost — unless the
+   * submit may have gone out unanswered, when the provider may have billed it.
+   * Returns whether this call wrote the end (false when someone else had).
    */
   private async finishWith(turnId: string, sessionId: string, status: 'failed' | 'cancelled', error: unknown): Promise<boolean> {
     const { store, events } = this.deps;
     const e = isKontextError(error) ? error : new KontextError('INTERNAL', error instanceof Error ? error.message : String(error));
     let wrote = true;
     try {
-      const turn = await store.transitionTurn(turnId, status, {
+      const billedMaybe = e instanceof AmbiguousSubmitError ? (await store.getTurn(turnId)).costMicros : 0;
+      const { headMovedTo } = await store.endUnfinishedTurn(turnId, status, {
         errorCode: e.code,
         errorMessage: e.message,
         errorDetail: e.details ?? null,
         finishedAt: new Date(this.deps.now()),
+        costMicros: billedMaybe,
         ...NO_LEASE,
       });
-      const session = await store.getSession(sessionId);
-      if (session.headTurnId === turnId && turn.parentId) {
-        await store.setHead(sessionId, turn.parentId, session.redoStack, null);
-        events.emit({ type: 'head.moved', sessionId, turnId: turn.parentId });
-      }
+      if (headMovedTo) events.emit({ type: 'head.moved', sessionId, turnId: headMovedTo });
     } catch (writeError) {
       // Someone else finished it first (e.g. a cancel from another process): theirs stands.
       if (!(writeError instanceof ConflictError)) throw writeError;
@@ -251,6 +254,22 @@ export class TurnRunner {
     }
     events.emit({ type: status === 'failed' ? 'turn.failed' : 'turn.cancelled', sessionId, turnId, status, error: { code: e.code, message: e.message } });
     return wrote;
+  }
+
+  /** Waits for the parent to finish and takes its picked output as this turn's input image. */
+  private async awaitParent(turn: TurnRow, parentId: string, signal: AbortSignal): Promise<TurnRow> {
+    const { store, events } = this.deps;
+    events.emit({ type: 'turn.queued', sessionId: turn.sessionId, turnId: turn.id, status: 'pending', waitingFor: parentId });
+    const parent = await abortable(this.waitUntilSettled(parentId, signal), signal);
+    const outputs = parent.status === 'succeeded' ? await store.outputsOf(parentId) : [];
+    const chosen = outputs[parent.selectedOutput] ?? outputs[0];
+    if (!chosen) {
+      throw new ConflictError(`its parent turn '${parentId}' ${parent.status === 'succeeded' ? 'has no output' : parent.status}, so there is no image to continue from`, {
+        parentId,
+        parentStatus: parent.status,
+      });
+    }
+    return store.patchTurn(turn.id, { inputBlob: chosen.blobHash });
   }
 
   private async onProgress(turnId: string, sessionId: string, event: ProgressEvent): Promise<void> {
@@ -275,7 +294,10 @@ export class TurnRunner {
   private async submit(turn: TurnRow, provider: Provider, endpointId: string, signal: AbortSignal): Promise<{ turn: TurnRow; job: SubmittedJob } | undefined> {
     const { store } = this.deps;
     const input = await this.buildInput(turn, provider, signal);
-    const marked = await store.markSubmitAttempt(turn.id, this.deps.engineId, input.stored, new Date(this.deps.now()));
+    // The budget is checked again right before the send (a resumed turn, a budget lowered since
+    // it was written), in the same write as the submit mark.
+    const estimate = estimateCostMicros(this.deps.endpoints.get(endpointId), turn.params);
+    const marked = await store.markSubmitAttempt(turn.id, this.deps.engineId, input.stored, new Date(this.deps.now()), estimate);
     if (!marked) return undefined;
     signal.throwIfAborted();
     const job = await provider.submit(endpointId, input.sent, { signal });
@@ -357,6 +379,16 @@ export class TurnRunner {
 const NO_LEASE = { leaseOwner: null, leaseExpiresAt: null } as const;
 
 /** Waits `ms`, or rejects with CancelledError as soon as `signal` aborts (leaving no listener behind). */
+/** `promise`, or a CancelledError as soon as `signal` aborts (the work behind `promise` goes on). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new CancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(new CancelledError());

@@ -11,7 +11,7 @@ import { SessionEngine, type EngineOptions } from './SessionEngine.js';
 
 export type ProviderChoice = 'auto' | 'local' | 'fal';
 
-export interface OpenEngineOptions extends Partial<Omit<EngineOptions, 'store' | 'blobs' | 'providers'>> {
+export interface OpenEngineOptions extends Partial<Omit<EngineOptions, 'store' | 'blobs' | 'providers' | 'owns'>> {
   /** Folder of the database and the image archive. Default `.kontext` in the working directory. */
   dataDir?: string;
   /** The SQLite file. Default `<dataDir>/kontext.db`; `:memory:` for a throwaway session. */
@@ -30,7 +30,7 @@ export interface OpenedEngine {
   /** The provider new sessions use, and the sentence saying so (printed once by the CLI and the demo). */
   provider: 'local' | 'fal';
   notice: string;
-  /** Closes the engine, its providers and the database. In-flight turns stay resumable. */
+  /** The same as `engine.close()`: the engine, its providers and the database. In-flight turns stay resumable. */
   close(): Promise<void>;
 }
 
@@ -69,15 +69,12 @@ export function openEngine(options: OpenEngineOptions = {}): OpenedEngine {
     blobs,
     providers,
     defaultEndpoint: options.defaultEndpoint ?? (chosen === 'fal' ? FAL_KONTEXT_PRO : LOCAL_KONTEXT_SIM),
+    // Opened here, so the engine closes them with itself: providers first, the database last.
+    owns: [...providers, store],
   });
   const notice =
     chosen === 'fal'
       ? `provider: fal (${FAL_KONTEXT_PRO}, FAL_KEY is set)`
       : `provider: local simulator (${choice === 'auto' ? 'no FAL_KEY set' : 'chosen'}) — images are simulated offline, not made by Kontext`;
-  const close = async () => {
-    await engine.close();
-    await Promise.all(providers.map((p) => p.close?.()));
-    store.close();
-  };
-  return { engine, provider: chosen, notice, close };
+  return { engine, provider: chosen, notice, close: () => engine.close() };
 }

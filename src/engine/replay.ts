@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/ValidationError.js';
-import { validateRefName } from '../store/SessionStore.js';
+import { validateRefName, type BranchName } from '../store/SessionStore.js';
 import type { TurnRow } from '../store/schema.js';
 import { pixelDifference, type Fidelity } from './fidelity.js';
 import type { SessionEngine, TurnView } from './SessionEngine.js';
@@ -49,12 +49,19 @@ export async function replayPath(engine: SessionEngine, sessionId: string, optio
   if (unfinished) {
     throw new ValidationError([{ field: 'to', message: `turn '${unfinished.id}' on that path is ${unfinished.status}; only a path of succeeded turns can be replayed` }]);
   }
-  const branch = options.branch ?? numberedBranchName((await engine.listBranches(sessionId)).map((r) => r.name), 'replay');
-  // Checked before the first turn is copied: the branch is made last, and a refusal then would leave the copies behind.
-  validateRefName(branch);
-  if (await engine.store.findRef(sessionId, branch)) throw new ValidationError([{ field: 'branch', message: `'${branch}' already exists` }]);
+  // Without a name, the first free `replay-N`, chosen in the transaction that takes it: two
+  // replays at once never pick the same one.
+  const wanted = options.branch ?? { numbered: 'replay' };
+  if (typeof wanted === 'string') {
+    validateRefName(wanted);
+    if (await engine.store.findRef(sessionId, wanted)) throw new ValidationError([{ field: 'branch', message: `'${wanted}' already exists` }]);
+  }
 
-  if (mode === 'exact') return copyPath(engine, sessionId, path, branch);
+  if (mode === 'exact') return copyPath(engine, sessionId, path, wanted);
+
+  // A fresh replay pays for every turn it sends: its branch is taken (at the root) before the
+  // first send, so a name lost to someone else is refused before anything is spent.
+  const branch = (await engine.store.reserveBranch(sessionId, wanted, path[0]!.id)).name;
 
   const steps: ReplayStep[] = [];
   let parent: TurnRow = path[0]!;
@@ -70,8 +77,7 @@ export async function replayPath(engine: SessionEngine, sessionId: string, optio
     if (next.status !== 'succeeded') break;
     parent = next;
   }
-  await engine.store.createRef(sessionId, branch, parent.id);
-  await engine.store.setHead(sessionId, parent.id, [], branch);
+  await engine.store.moveBranch(sessionId, branch, parent.id, { attachHead: true });
   engine.events.emit({ type: 'head.moved', sessionId, turnId: parent.id });
   return { mode, branch, tip: parent.id, steps, providerCalls, costMicros };
 }
@@ -80,11 +86,11 @@ export async function replayPath(engine: SessionEngine, sessionId: string, optio
  * An exact replay: new turns holding the same outputs (same blobs, cost 0), the branch at
  * their tip and HEAD on it, written as one transaction — the copy is whole or not there.
  */
-async function copyPath(engine: SessionEngine, sessionId: string, path: readonly TurnView[], branch: string): Promise<ReplayReport> {
+async function copyPath(engine: SessionEngine, sessionId: string, path: readonly TurnView[], wanted: BranchName): Promise<ReplayReport> {
   const root = path[0]!;
   const originals = path.slice(1);
   const finishedAt = new Date();
-  const copies = await engine.store.appendChain(
+  const { turns: copies, branch } = await engine.store.appendChain(
     sessionId,
     root.id,
     originals.map((original) => ({
@@ -102,13 +108,13 @@ async function copyPath(engine: SessionEngine, sessionId: string, path: readonly
       outputs: original.outputs.map(({ turnId: _t, ...o }) => o),
       patch: { seedUsed: original.seedUsed, timings: original.timings, costMicros: 0, finishedAt, selectedOutput: original.selectedOutput },
     })),
-    { branch },
+    { branch: wanted },
   );
   // Replaying the root alone copies nothing: the branch then goes on the root itself.
   const tip = copies.at(-1)?.id ?? root.id;
   engine.events.emit({ type: 'head.moved', sessionId, turnId: tip });
   const steps = copies.map((copy, i) => ({ original: originals[i]!.id, replayed: copy.id, status: copy.status }));
-  return { mode: 'exact', branch, tip, steps, providerCalls: 0, costMicros: 0 };
+  return { mode: 'exact', branch: branch!, tip, steps, providerCalls: 0, costMicros: 0 };
 }
 
 /** Sends the turn again with its recorded used seed, chained from `parent`. */
@@ -150,10 +156,4 @@ async function compareSelected(engine: SessionEngine, original: TurnView, replay
   const b = replayed.outputs[replayed.selectedOutput];
   if (!a || !b) return undefined;
   return pixelDifference(await engine.blobs.get(a.blobHash), await engine.blobs.get(b.blobHash));
-}
-
-/** `<base>-1`, `<base>-2`, …: the first that is not taken. */
-export function numberedBranchName(taken: Iterable<string>, base: string): string {
-  const names = new Set(taken);
-  for (let i = 1; ; i++) if (!names.has(`${base}-${i}`)) return `${base}-${i}`;
 }

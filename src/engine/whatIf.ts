@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors/ValidationError.js';
 import { KontextParamsOverrides } from '../kontext/schemas.js';
 import { parseOrThrow } from '../kontext/validation.js';
-import type { TurnRow } from '../store/schema.js';
+import type { RefRow, TurnRow } from '../store/schema.js';
 import { rerunTurn } from './replay.js';
 import type { SessionEngine } from './SessionEngine.js';
 
@@ -69,6 +69,17 @@ export async function whatIf(
   for (const t of subtree) byParent.set(t.parentId!, [...(byParent.get(t.parentId!) ?? []), t]);
 
   const rootParent = await engine.store.getTurn(root.parentId);
+  // Each branch into the subtree gets its `-whatif` copy's name now, before anything is sent:
+  // taken at the changed turn's parent, moved onto the copies once they exist.
+  const inSubtree = new Set(subtree.map((t) => t.id));
+  const reserved: { original: RefRow; name: string }[] = [];
+  for (const ref of await engine.store.listRefs(sessionId)) {
+    if (!inSubtree.has(ref.turnId)) continue;
+    // Branch names are at most 100 characters: shorten the original so the suffix fits.
+    const base = `${ref.name.slice(0, 100 - '-whatif-999'.length).replace(/[./]+$/, '')}-whatif`;
+    const name = (await engine.store.findRef(sessionId, base)) ? { numbered: base } : base;
+    reserved.push({ original: ref, name: (await engine.store.reserveBranch(sessionId, name, rootParent.id)).name });
+  }
   let level: { original: TurnRow; parent: TurnRow }[] = [{ original: root, parent: rootParent }];
   while (level.length > 0) {
     const next: typeof level = [];
@@ -93,26 +104,33 @@ export async function whatIf(
     level = next;
   }
 
+  // Each copied branch goes to the copy of its tip, or, where that copy failed or was never
+  // made, to the nearest copy above it that succeeded; one with no such copy is let go.
+  const byId = new Map(subtree.map((t) => [t.id, t]));
   const branches: Record<string, string> = {};
-  const refs = await engine.store.listRefs(sessionId);
-  const taken = new Set(refs.map((r) => r.name));
-  for (const ref of refs) {
-    const copy = mapping.get(ref.turnId);
-    if (!copy) continue;
-    // Branch names are at most 100 characters: shorten the original so the suffix fits (the
-    // what-if has already run, so a refused name here would strand its turns).
-    const base = ref.name.slice(0, 100 - '-whatif-999'.length).replace(/[./]+$/, '');
-    let name = `${base}-whatif`;
-    for (let i = 2; taken.has(name); i++) name = `${base}-whatif-${i}`;
-    taken.add(name);
-    await engine.store.createRef(sessionId, name, copy.id);
-    branches[ref.name] = name;
-  }
+  let headBranch: string | undefined;
   const session = await engine.store.getSession(sessionId);
+  for (const { original, name } of reserved) {
+    let copy: TurnRow | undefined;
+    for (let t = byId.get(original.turnId); t && !copy; t = t.parentId ? byId.get(t.parentId) : undefined) {
+      const made = mapping.get(t.id);
+      if (made?.status === 'succeeded') copy = made;
+    }
+    if (!copy) {
+      await engine.store.deleteRef(sessionId, name);
+      continue;
+    }
+    await engine.store.moveBranch(sessionId, name, copy.id);
+    branches[original.name] = name;
+    if (original.name === session.headRef) headBranch = name;
+  }
   const headCopy = session.headTurnId ? mapping.get(session.headTurnId) : undefined;
   const newHead = headCopy ?? mapping.get(root.id)!;
   if (newHead.status === 'succeeded') {
-    await engine.store.setHead(sessionId, newHead.id, [], null);
+    const branchTip = headBranch === undefined ? undefined : (await engine.store.findRef(sessionId, headBranch))?.turnId;
+    // HEAD follows its branch's copy when that copy sits on the new HEAD; otherwise it detaches.
+    if (branchTip === newHead.id) await engine.store.moveBranch(sessionId, headBranch!, newHead.id, { attachHead: true });
+    else await engine.store.checkoutHead(sessionId, { turnId: newHead.id });
     engine.events.emit({ type: 'head.moved', sessionId, turnId: newHead.id });
   }
   return {

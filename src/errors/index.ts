@@ -1,3 +1,4 @@
+export { ERROR_CODES, isErrorCode, type ErrorCode } from './codes.js';
 export { KontextError, isKontextError } from './KontextError.js';
 export { ValidationError, type ValidationIssue } from './ValidationError.js';
 export { AuthError } from './AuthError.js';
@@ -11,3 +12,4 @@ export { NotFoundError } from './NotFoundError.js';
 export { ConflictError } from './ConflictError.js';
 export { BudgetExceededError } from './BudgetExceededError.js';
 export { IntegrityError } from './IntegrityError.js';
+export { StoreBusyError } from './StoreBusyError.js';

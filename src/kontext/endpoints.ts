@@ -82,3 +82,9 @@ export class EndpointRegistry {
     return new ValidationError([{ field, message: `'${id}' is not a known endpoint; allowed: ${[...this.specs.keys()].join(', ')}` }]);
   }
 }
+
+/** Price of a request before it is sent: price per image × images asked for. */
+export function estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>): number {
+  const images = typeof params.num_images === 'number' ? params.num_images : 1;
+  return endpoint.priceMicrosPerImage * images;
+}

@@ -2,7 +2,7 @@
  * The HTTP server of kontext-sessions: REST + server-sent events over a SessionEngine, with
  * bearer-token owners, an SSRF-guarded image downloader and the example chat editor page.
  */
-export { serve, DEFAULT_HOST, DEFAULT_PORT, type ServeOptions, type RunningServer } from './serve.js';
+export { serve, DEFAULT_HOST, DEFAULT_PORT, type ServeOptions, type ServeListenOptions, type RunningServer } from './serve.js';
 export { createServer, type CreateServerOptions, type KontextServer } from './createServer.js';
 export { parseTokens, TokenTable, MIN_TOKEN_LENGTH, type TokenEntry, type TokenSpec } from './tokens.js';
 export type { ServerEnv } from './context.js';

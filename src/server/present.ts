@@ -78,5 +78,6 @@ export function treeJson(tree: SessionTree): z.output<typeof TreeJson> {
 }
 
 export function eventJson(e: EngineEvent): z.output<typeof EventJson> {
-  return { ...e, logs: e.logs?.map((l) => ({ ...l })) };
+  const { logs, ...rest } = e as EngineEvent & { logs?: readonly { message: string; level?: string; timestamp?: string }[] };
+  return logs ? { ...rest, logs: logs.map((l) => ({ ...l })) } : rest;
 }

@@ -221,6 +221,7 @@ export const EventJson = z
     status: TurnStatus.optional(),
     position: z.number().int().optional(),
     local: z.boolean().optional(),
+    waitingFor: Id.optional().meta({ description: 'turn.queued: the parent turn this one waits for' }),
     logs: z.array(z.object({ message: z.string(), level: z.string().optional(), timestamp: z.string().optional() })).optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     prompt: z.string().nullable().optional(),

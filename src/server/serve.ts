@@ -2,15 +2,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { SessionEngine } from '../engine/SessionEngine.js';
+import { openEngine, type OpenEngineOptions } from '../engine/openEngine.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { createServer, type CreateServerOptions, type KontextServer } from './createServer.js';
 import { isLoopbackHostname } from './loopbackGuard.js';
 import { parseTokens, TokenTable } from './tokens.js';
 
-/** Options of {@link serve}: where to listen, plus everything {@link createServer} takes. */
-export interface ServeOptions extends CreateServerOptions {
-  /** The engine to serve (e.g. `openEngine(...).engine`). */
-  engine: SessionEngine;
+/** Where and how {@link serve} listens, plus everything {@link createServer} takes. */
+export interface ServeListenOptions extends CreateServerOptions {
   /** Port; 0 picks a free one (see `RunningServer.port`). Default 8787. */
   port?: number;
   /**
@@ -22,11 +21,18 @@ export interface ServeOptions extends CreateServerOptions {
   shutdownGraceMs?: number;
   /** Resume turns an earlier process left in flight, by their request ids, once listening. Default true. */
   resume?: boolean;
-  /** Called last on shutdown. Default `engine.close()`; pass `opened.close` from openEngine to close the database too. */
-  closeEngine?: () => Promise<void>;
   /** Shut down gracefully on SIGINT/SIGTERM (a second signal exits at once). Default false; the CLI sets it. */
   handleSignals?: boolean;
 }
+
+/**
+ * Options of {@link serve}. The engine comes one of two ways, and whoever opened it closes it:
+ * - `engine`: yours. `running.close()` leaves it open; close it (and its database) yourself
+ *   afterwards, e.g. with `opened.close()` from openEngine.
+ * - `open`: options for {@link openEngine}; `serve` opens the engine and closes it, database and
+ *   providers included, as the last step of `running.close()`.
+ */
+export type ServeOptions = ServeListenOptions & ({ engine: SessionEngine; open?: undefined } | { open: OpenEngineOptions; engine?: undefined });
 
 /** A listening server. */
 export interface RunningServer {
@@ -35,12 +41,14 @@ export interface RunningServer {
   host: string;
   port: number;
   server: KontextServer;
+  /** The engine being served: the one given, or the one `serve` opened from `open`. */
+  engine: SessionEngine;
   /**
    * Graceful shutdown: stop accepting connections, end event streams (clients resume with
    * Last-Event-ID elsewhere), wait up to the grace for running turns and requests, then close
-   * the engine. Turns still running are left as they are in the store — submitted ones with
-   * their request id — and resume on the next start; nothing is cancelled or half-written.
-   * Idempotent.
+   * the engine if `serve` opened it (a given engine stays open). Turns still running are left
+   * as they are in the store — submitted ones with their request id — and resume on the next
+   * start; nothing is cancelled or half-written. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -52,9 +60,15 @@ export const DEFAULT_HOST = '127.0.0.1';
  * Listens with @hono/node-server. This is what `kontext serve [--port] [--host]` calls.
  *
  * @example
- * const opened = openEngine({ dataDir: '.kontext' });
- * const running = await serve({ engine: opened.engine, closeEngine: opened.close, port: 8787, handleSignals: true });
+ * const running = await serve({ open: { dataDir: '.kontext' }, port: 8787, handleSignals: true });
  * console.error(`listening on ${running.url}`);
+ *
+ * @example
+ * const opened = openEngine({ dataDir: '.kontext' });
+ * const running = await serve({ engine: opened.engine, port: 0 });
+ * // … later: the server first, then the engine it was lent.
+ * await running.close();
+ * await opened.close();
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
@@ -70,7 +84,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     ]);
   }
   const log = options.log ?? ((line: string) => console.error(`kontext serve: ${line}`));
-  const kontext = createServer(options.engine, { ...options, tokens, log });
+  // Opened only after every check above, so a refused start leaves no database open.
+  const { engine, closeOwned } = engineOf(options);
+  const kontext = createServer(engine, { ...options, tokens, log });
   const http = createAdaptorServer({ fetch: kontext.app.fetch, hostname: host, port }) as Server;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -84,12 +100,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     http.once('error', onError);
     http.once('listening', onListening);
     http.listen(port, host);
+  }).catch(async (error: unknown) => {
+    await closeOwned();
+    throw error;
   });
   const address = http.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   http.on('error', (error) => log(`http server: ${error.message}`));
 
-  if (options.resume ?? true) kontext.runInBackground('resuming turns left in flight', () => options.engine.resume());
+  if (options.resume ?? true) kontext.runInBackground('resuming turns left in flight', () => engine.resume());
 
   const grace = options.shutdownGraceMs ?? 10_000;
   let closing: Promise<void> | undefined;
@@ -104,7 +123,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       await stopped;
       clearTimeout(timer);
       removeSignals();
-      await (options.closeEngine ?? (() => options.engine.close()))();
+      await closeOwned();
     })());
 
   let removeSignals = () => {};
@@ -127,5 +146,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     };
   }
 
-  return { url, host: address.address, port: address.port, server: kontext, close };
+  return { url, host: address.address, port: address.port, server: kontext, engine, close };
+}
+
+/** The engine to serve, and how to close what `serve` itself opened (nothing, for a given engine). */
+function engineOf(options: ServeOptions): { engine: SessionEngine; closeOwned: () => Promise<void> } {
+  if ((options.engine === undefined) === (options.open === undefined)) {
+    throw new ValidationError([{ field: 'engine', message: 'give exactly one of `engine` (yours to close) or `open` (options for openEngine; serve closes it)' }]);
+  }
+  if (options.engine) return { engine: options.engine, closeOwned: async () => undefined };
+  const opened = openEngine({ env: options.env, ...options.open });
+  return { engine: opened.engine, closeOwned: opened.close };
 }

@@ -77,8 +77,8 @@ export function eventStream(c: Context, ctx: ServerContext, target: { sessionId:
       }, ctx.heartbeatMs);
       heartbeat.unref();
       const events = engine.events.stream({ sessionId, afterId, signal: controller.signal });
-      // Starting the generator subscribes, synchronously: done before anything is awaited, so
-      // whatever happens once the client has the response (and the turn check below) is seen.
+      // The subscription listens from here, before anything is awaited, so whatever happens
+      // once the client has the response (and the turn check below) is seen.
       const first = events.next();
       try {
         await stream.write(`retry: ${RETRY_MS}\n\n`);
@@ -94,6 +94,9 @@ export function eventStream(c: Context, ctx: ServerContext, target: { sessionId:
           return;
         }
         for (let next = await first; !next.done; next = await events.next()) {
+          // Fallen too far behind: end the stream, and the client's reconnect with its
+          // Last-Event-ID replays what it missed from the kept history.
+          if (next.value.type === 'gap') break;
           const event: EngineEvent = next.value;
           if (turnId && event.turnId !== turnId) continue;
           await stream.writeSSE({ id: formatEventId(epoch, event.id), event: event.type, data: JSON.stringify(eventJson(event)) });
@@ -102,7 +105,7 @@ export function eventStream(c: Context, ctx: ServerContext, target: { sessionId:
       } finally {
         clearInterval(heartbeat);
         controller.abort();
-        await events.return(undefined);
+        await events.return();
         ctx.streams.release(controller);
       }
     },

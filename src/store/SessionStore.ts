@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import { customAlphabet } from 'nanoid';
+import { BudgetExceededError } from '../errors/BudgetExceededError.js';
 import { ConflictError } from '../errors/ConflictError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
+import { StoreBusyError } from '../errors/StoreBusyError.js';
 import type { KontextError } from '../errors/KontextError.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { holdsFreshLease } from './leases.js';
@@ -100,14 +102,21 @@ export class SessionStore {
   private readonly newId: () => string;
   private readonly now: () => Date;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly runInTransaction: (fn: () => unknown) => unknown;
+  /** Writes: BEGIN IMMEDIATE, so a transaction that reads then writes holds the write lock from its first read. */
+  private readonly writeTransaction: (fn: () => unknown) => unknown;
+  /** Reads that must see one moment (a turn beside its outputs): a plain deferred transaction. */
+  private readonly readTransaction: (fn: () => unknown) => unknown;
 
   /** @param sqlite the open better-sqlite3 connection (tests and benchmarks read it directly). */
   private constructor(readonly sqlite: Database.Database, options: OpenStoreOptions) {
     this.newId = options.newId ?? newTurnId;
     this.now = options.now ?? (() => new Date());
     // One transaction function for the life of the store; the work to do is its argument.
-    this.runInTransaction = this.sqlite.transaction((fn: () => unknown) => fn());
+    // A deferred transaction that first reads and then writes cannot wait for the write lock
+    // (SQLite answers SQLITE_BUSY at once, busy_timeout or not), so every write takes it up front.
+    const transaction = this.sqlite.transaction((fn: () => unknown) => fn());
+    this.writeTransaction = (fn) => transaction.immediate(fn);
+    this.readTransaction = (fn) => transaction.deferred(fn);
   }
 
   /** Opens a SQLite file (created and migrated as needed) or `:memory:`. */
@@ -163,6 +172,20 @@ export class SessionStore {
     });
   }
 
+  /**
+   * Creates a session whose root turn is a text-to-image generation still to run, with branch
+   * `main` on it and HEAD attached: one transaction, so a start killed midway leaves nothing.
+   */
+  async createSessionFromPrompt(input: NewSession, root: Omit<NewTurn, 'sessionId' | 'parentId'>, options: Pick<AppendOptions, 'lease' | 'reserveMicros'> = {}): Promise<{ session: SessionRow; root: TurnRow }> {
+    return this.transactionally(() => {
+      const created = this.insertSession(input);
+      const turn = this.insertTurn({ ...root, sessionId: created.id, parentId: null }, options);
+      this.run(INSERT_REF, created.id, 'main', turn.id, this.now().getTime());
+      const session = this.sessionOrThrow(this.one(`update sessions set head_turn_id = ?, head_ref = 'main' where id = ? returning ${sessionCodec.select}`, turn.id, created.id), created.id);
+      return { session, root: turn };
+    });
+  }
+
   async getSession(id: string): Promise<SessionRow> {
     return this.sessionOrThrow(this.one(SELECT_SESSION, id), id);
   }
@@ -196,20 +219,100 @@ export class SessionStore {
     if (this.run('delete from sessions where id = ?', id).changes === 0) throw new NotFoundError('session', id);
   }
 
-  /** Moves HEAD (to a turn of this session, or null), replaces the redo stack and sets the attached branch. */
-  async setHead(sessionId: string, turnId: string | null, redoStack: string[] = [], headRef: string | null = null): Promise<SessionRow> {
+  // ---------------------------------------------------------------- HEAD, branches, redo stack
+  //
+  // This store is the one owner of a session's HEAD, its attached branch and its redo stack.
+  // Each move is one write transaction that reads what it decides on, so two processes on one
+  // database can never lose each other's moves. The invariant every move keeps: when HEAD is
+  // attached (`head_ref` set), that branch points at HEAD's turn.
+
+  /**
+   * Undo: HEAD steps to its parent and the turn it left goes on the redo stack. The attached
+   * branch steps back with it, like `git reset HEAD~1`, so the next edit stays on the branch.
+   */
+  async undoHead(sessionId: string): Promise<SessionRow> {
     return this.transactionally(() => {
-      if (turnId !== null) this.requireTurnInSession(sessionId, turnId);
-      const values = this.one(
-        `${MOVE_HEAD} returning ${sessionCodec.select}`,
-        turnId,
-        JSON.stringify(redoStack),
-        headRef,
-        this.now().getTime(),
-        sessionId,
-      );
-      return this.sessionOrThrow(values, sessionId);
+      const session = this.sessionOrThrow(this.one(SELECT_SESSION, sessionId), sessionId);
+      const parentId = session.headTurnId === null ? null : (this.one('select parent_id from turns where id = ?', session.headTurnId)?.[0] as string | null | undefined);
+      if (parentId === null || parentId === undefined) throw new ConflictError('nothing to undo: HEAD is at the root', { sessionId });
+      return this.writeHead(session, parentId, [...session.redoStack, session.headTurnId!], 'follow');
     });
+  }
+
+  /**
+   * Redo: HEAD moves back down to the turn the last undo left (its branch with it). Turns on the
+   * stack that can no longer be continued from (failed or cancelled since) are skipped.
+   */
+  async redoHead(sessionId: string): Promise<SessionRow> {
+    return this.transactionally(() => {
+      const session = this.sessionOrThrow(this.one(SELECT_SESSION, sessionId), sessionId);
+      const stack = [...session.redoStack];
+      for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+        const turn = this.one('select parent_id, status from turns where id = ?', id) as [string | null, TurnStatus] | undefined;
+        if (!turn || turn[1] === 'failed' || turn[1] === 'cancelled') continue;
+        if (turn[0] !== session.headTurnId) break;
+        return this.writeHead(session, id, stack, 'follow');
+      }
+      throw new ConflictError('nothing to redo', { sessionId });
+    });
+  }
+
+  /**
+   * Moves HEAD to a turn of the session. With `branch`, HEAD goes to that branch's tip as it is
+   * now and attaches to it; without, HEAD detaches. `expectHead` makes it a compare-and-set for
+   * targets worked out from HEAD (`HEAD~2`): when HEAD has moved since, nothing changes and
+   * undefined comes back, to be worked out again.
+   */
+  async checkoutHead(sessionId: string, target: { turnId: string; branch?: string; expectHead?: string | null }): Promise<SessionRow | undefined> {
+    return this.transactionally(() => {
+      const session = this.sessionOrThrow(this.one(SELECT_SESSION, sessionId), sessionId);
+      if (target.expectHead !== undefined && session.headTurnId !== target.expectHead) return undefined;
+      if (target.branch === undefined) {
+        this.requireTurnInSession(sessionId, target.turnId);
+        return this.writeHead(session, target.turnId, [], null);
+      }
+      const tip = this.one('select turn_id from refs where session_id = ? and name = ?', sessionId, target.branch)?.[0] as string | undefined;
+      if (tip === undefined) throw new NotFoundError('branch', target.branch);
+      return this.writeHead(session, tip, [], target.branch);
+    });
+  }
+
+  /**
+   * After a turn failed or was cancelled: every branch on it, and HEAD if it sat on it (still
+   * attached), move back to its nearest succeeded ancestor, the last good turn; and it leaves
+   * the redo stack, since nothing can continue from it. Undefined when it has no good ancestor.
+   */
+  private retreatFrom(turn: TurnRow): string | undefined {
+    const goodAncestor = this.one(
+      `with recursive up(id, parent_id, status, depth) as (
+         select id, parent_id, status, depth from turns where id = ?
+         union all
+         select t.id, t.parent_id, t.status, t.depth from turns t join up on t.id = up.parent_id
+       ) select id from up where status = 'succeeded' order by depth desc limit 1`,
+      turn.id,
+    )?.[0] as string | undefined;
+    const session = this.sessionOrThrow(this.one(SELECT_SESSION, turn.sessionId), turn.sessionId);
+    const redoStack = session.redoStack.filter((id) => id !== turn.id);
+    if (goodAncestor !== undefined) this.run('update refs set turn_id = ? where session_id = ? and turn_id = ?', goodAncestor, turn.sessionId, turn.id);
+    const onHead = session.headTurnId === turn.id && goodAncestor !== undefined;
+    if (onHead || redoStack.length !== session.redoStack.length) {
+      this.run(MOVE_HEAD, onHead ? goodAncestor : session.headTurnId, JSON.stringify(redoStack), session.headRef, this.now().getTime(), turn.sessionId);
+    }
+    return onHead ? goodAncestor : undefined;
+  }
+
+  /**
+   * Writes HEAD's move. `follow`: the attached branch moves along when it points at HEAD's turn
+   * (otherwise HEAD detaches: never report a branch HEAD is not on); a name: attach to it; null: detach.
+   */
+  private writeHead(session: SessionRow, turnId: string, redoStack: readonly string[], ref: 'follow' | string | null): SessionRow {
+    let headRef: string | null = ref === 'follow' ? null : ref;
+    if (ref === 'follow' && session.headRef !== null && session.headTurnId !== null) {
+      const moved = this.run('update refs set turn_id = ? where session_id = ? and name = ? and turn_id = ?', turnId, session.id, session.headRef, session.headTurnId).changes;
+      if (moved === 1) headRef = session.headRef;
+    }
+    const values = this.one(`${MOVE_HEAD} returning ${sessionCodec.select}`, turnId, JSON.stringify(redoStack), headRef, this.now().getTime(), session.id);
+    return this.sessionOrThrow(values, session.id);
   }
 
   // ---------------------------------------------------------------- turns
@@ -232,9 +335,9 @@ export class SessionStore {
     sessionId: string,
     parentId: string,
     steps: readonly { turn: Omit<NewTurn, 'sessionId' | 'parentId' | 'status'>; outputs: readonly NewOutput[]; patch?: TurnPatch }[],
-    options: { branch?: string } = {},
-  ): Promise<TurnRow[]> {
-    if (options.branch !== undefined) validateRefName(options.branch);
+    options: { branch?: BranchName } = {},
+  ): Promise<{ turns: TurnRow[]; branch?: string }> {
+    if (typeof options.branch === 'string') validateRefName(options.branch);
     return this.transactionally(() => {
       const written: TurnRow[] = [];
       let parent = parentId;
@@ -243,12 +346,10 @@ export class SessionStore {
         written.push(row);
         parent = row.id;
       }
-      if (options.branch !== undefined) {
-        this.requireFreeBranch(sessionId, options.branch);
-        this.run(INSERT_REF, sessionId, options.branch, parent, this.now().getTime());
-        this.run(MOVE_HEAD, parent, '[]', options.branch, this.now().getTime(), sessionId);
-      }
-      return written;
+      if (options.branch === undefined) return { turns: written };
+      const branch = this.claimBranchName(sessionId, options.branch, parent);
+      this.run(MOVE_HEAD, parent, '[]', branch, this.now().getTime(), sessionId);
+      return { turns: written, branch };
     });
   }
 
@@ -270,6 +371,7 @@ export class SessionStore {
       // The parent's first child continues its segment; any later child starts a branch.
       if (parentSegment !== null && !this.one('select 1 from turns where segment_id = ? and depth = ?', parentSegment, depth)) segmentId = parentSegment;
     }
+    if (options.reserveMicros !== undefined) this.reserveSpend(input.sessionId, options.reserveMicros);
     const now = this.now();
     let row: TurnRow = {
       id,
@@ -290,7 +392,7 @@ export class SessionStore {
       errorMessage: null,
       errorDetail: null,
       timings: null,
-      costMicros: 0,
+      costMicros: options.reserveMicros ?? 0,
       selectedOutput: 0,
       inputBlob: input.inputBlob ?? null,
       originTurnId: input.originTurnId ?? null,
@@ -318,6 +420,23 @@ export class SessionStore {
       this.run('update sessions set updated_at = ? where id = ?', now.getTime(), input.sessionId);
     }
     return row;
+  }
+
+  /**
+   * Checks the session's budget against what it has spent plus what its unfinished turns have
+   * reserved, inside the transaction that writes the new reservation: a cap even when many
+   * edits (from many processes) race for the last of it.
+   */
+  private reserveSpend(sessionId: string, micros: number): void {
+    const { budget, spent } = this.budgetAndSpend(sessionId);
+    if (budget !== null && spent + micros > budget) throw new BudgetExceededError(budget, spent, micros);
+  }
+
+  /** A session's cap and what its turns have spent or reserved (unfinished turns hold their estimate). */
+  private budgetAndSpend(sessionId: string): { budget: number | null; spent: number } {
+    const values = this.one('select budget_micros, (select coalesce(sum(cost_micros), 0) from turns where session_id = sessions.id) from sessions where id = ?', sessionId) as [number | null, number] | undefined;
+    if (!values) throw new NotFoundError('session', sessionId);
+    return { budget: values[0], spent: values[1] };
   }
 
   private insertOutputs(turnId: string, rows: readonly NewOutput[]): void {
@@ -357,6 +476,22 @@ export class SessionStore {
     throw this.refusedMove(id, to);
   }
 
+  /**
+   * Ends an unfinished turn as failed or cancelled, in one transaction with what that means for
+   * the session: its reservation is released (`costMicros` 0 unless `patch` says it was billed),
+   * and branches and HEAD step back off it to the last good turn (see retreatFrom).
+   * `headMovedTo` is where HEAD went, when it moved.
+   */
+  async endUnfinishedTurn(id: string, to: 'failed' | 'cancelled', patch: TurnPatch = {}): Promise<{ turn: TurnRow; headMovedTo?: string }> {
+    return this.transactionally(() => {
+      const set = setClause(turnCodec, { costMicros: 0, ...definedOnly(patch), status: to });
+      const values = this.one(`update turns set ${set.sql} where id = ? and status in (${statusesInto(to)}) returning ${turnCodec.select}`, ...set.values, id);
+      if (!values) throw this.refusedMove(id, to);
+      const turn = turnCodec.decode(values);
+      return { turn, headMovedTo: this.retreatFrom(turn) };
+    });
+  }
+
   /** Updates fields of a turn without changing its status (e.g. the request id the moment a submit answers). */
   async patchTurn(id: string, patch: TurnPatch): Promise<TurnRow> {
     const fields = definedOnly(patch);
@@ -370,11 +505,19 @@ export class SessionStore {
    * from here on a resume must not submit it again. Only while the turn is still pending and
    * leased to `owner`: undefined when it is not (cancelled meanwhile, or taken over by another
    * process after this one's lease ran out), and then nothing is written and nothing may be sent.
+   * The send's cost is reserved in the same write, and refused (BUDGET_EXCEEDED) over budget.
    */
-  async markSubmitAttempt(id: string, owner: string, params: Record<string, unknown>, at: Date): Promise<TurnRow | undefined> {
-    const set = setClause<TurnRow>(turnCodec, { params, submitAttemptedAt: at });
-    const values = this.one(`update turns set ${set.sql} where id = ? and status = 'pending' and lease_owner = ? returning ${turnCodec.select}`, ...set.values, id, owner);
-    return values && turnCodec.decode(values);
+  async markSubmitAttempt(id: string, owner: string, params: Record<string, unknown>, at: Date, costMicros: number): Promise<TurnRow | undefined> {
+    return this.transactionally(() => {
+      const set = setClause<TurnRow>(turnCodec, { params, submitAttemptedAt: at, costMicros });
+      const values = this.one(`update turns set ${set.sql} where id = ? and status = 'pending' and lease_owner = ? returning ${turnCodec.select}`, ...set.values, id, owner);
+      if (!values) return undefined;
+      const turn = turnCodec.decode(values);
+      // With this send's cost now in, the session's spend must still fit (else the write is undone).
+      const { budget, spent } = this.budgetAndSpend(turn.sessionId);
+      if (budget !== null && spent > budget) throw new BudgetExceededError(budget, spent - costMicros, costMicros);
+      return turn;
+    });
   }
 
   /**
@@ -434,7 +577,7 @@ export class SessionStore {
    * as of one moment (one read transaction): what an edit from HEAD starts from.
    */
   async headOf(sessionId: string): Promise<{ session: SessionRow; head: TurnRow | undefined; headOutputs: OutputRow[] }> {
-    return this.transactionally(() => {
+    return this.snapshot(() => {
       const session = this.sessionOrThrow(this.one(SELECT_SESSION, sessionId), sessionId);
       const values = session.headTurnId === null ? undefined : this.one(SELECT_TURN, session.headTurnId);
       const head = values && turnCodec.decode(values);
@@ -447,7 +590,7 @@ export class SessionStore {
    * before it finished next to the outputs its finish wrote.
    */
   async turnWithOutputs(id: string): Promise<{ turn: TurnRow; outputs: OutputRow[] }> {
-    return this.transactionally(() => ({
+    return this.snapshot(() => ({
       turn: this.turnOrThrow(this.one(SELECT_TURN, id), id),
       outputs: this.readOutputs(id),
     }));
@@ -625,6 +768,31 @@ export class SessionStore {
     });
   }
 
+  /**
+   * Creates a branch at `turnId` before the work that will grow it (a fresh replay, a what-if)
+   * spends anything: a name taken meanwhile is refused now, not after paying. `{ numbered }`
+   * takes the first free `<numbered>-N`, chosen in the same transaction that creates it.
+   */
+  async reserveBranch(sessionId: string, name: BranchName, turnId: string): Promise<RefRow> {
+    if (typeof name === 'string') validateRefName(name);
+    return this.transactionally(() => {
+      this.requireTurnInSession(sessionId, turnId);
+      const taken = this.claimBranchName(sessionId, name, turnId);
+      return refCodec.decode(this.one(`select ${refCodec.select} from refs where session_id = ? and name = ?`, sessionId, taken)!);
+    });
+  }
+
+  /** Moves a branch to a turn of its session; with `attachHead`, HEAD goes there attached to it (redo stack cleared). */
+  async moveBranch(sessionId: string, name: string, turnId: string, options: { attachHead?: boolean } = {}): Promise<SessionRow> {
+    return this.transactionally(() => {
+      this.requireTurnInSession(sessionId, turnId);
+      if (this.run('update refs set turn_id = ? where session_id = ? and name = ?', turnId, sessionId, name).changes === 0) throw new NotFoundError('branch', name);
+      if (options.attachHead) this.run(MOVE_HEAD, turnId, '[]', name, this.now().getTime(), sessionId);
+      else this.run('update sessions set head_ref = null where id = ? and head_ref = ? and head_turn_id is not ?', sessionId, name, turnId);
+      return this.sessionOrThrow(this.one(SELECT_SESSION, sessionId), sessionId);
+    });
+  }
+
   async createRef(sessionId: string, name: string, turnId: string): Promise<RefRow> {
     validateRefName(name);
     this.requireFreeBranch(sessionId, name);
@@ -708,8 +876,14 @@ export class SessionStore {
 
   // ---------------------------------------------------------------- plumbing
 
+  /** Runs `fn` as one write transaction that holds the write lock from its start. */
   private transactionally<T>(fn: () => T): T {
-    return this.runInTransaction(fn) as T;
+    return busyAsTyped(() => this.writeTransaction(fn) as T);
+  }
+
+  /** Runs `fn` as one read transaction: everything it reads is of one moment. */
+  private snapshot<T>(fn: () => T): T {
+    return busyAsTyped(() => this.readTransaction(fn) as T);
   }
 
   /** The cached prepared statement for `sql` (row-returning ones hand back arrays). */
@@ -724,15 +898,15 @@ export class SessionStore {
   }
 
   private all(sql: string, ...params: unknown[]): unknown[][] {
-    return this.statement(sql).all(...params) as unknown[][];
+    return busyAsTyped(() => this.statement(sql).all(...params) as unknown[][]);
   }
 
   private one(sql: string, ...params: unknown[]): unknown[] | undefined {
-    return this.statement(sql).get(...params) as unknown[] | undefined;
+    return busyAsTyped(() => this.statement(sql).get(...params) as unknown[] | undefined);
   }
 
   private run(sql: string, ...params: unknown[]): Database.RunResult {
-    return this.statement(sql).run(...params);
+    return busyAsTyped(() => this.statement(sql).run(...params));
   }
 
   /** A turn's outputs in order (synchronous: for use inside a transaction too). */
@@ -758,6 +932,23 @@ export class SessionStore {
     return new ConflictError(`turn '${id}' cannot move from ${from} to ${to}`, { turnId: id, from, to });
   }
 
+  /** Inside a transaction: creates the branch (a free numbered one for `{ numbered }`) and returns its name. */
+  private claimBranchName(sessionId: string, name: BranchName, turnId: string): string {
+    let chosen: string;
+    if (typeof name === 'string') {
+      this.requireFreeBranch(sessionId, name);
+      chosen = name;
+    } else {
+      const taken = new Set(this.all('select name from refs where session_id = ?', sessionId).map((r) => r[0] as string));
+      let i = 1;
+      while (taken.has(`${name.numbered}-${i}`)) i++;
+      chosen = `${name.numbered}-${i}`;
+      validateRefName(chosen);
+    }
+    this.run(INSERT_REF, sessionId, chosen, turnId, this.now().getTime());
+    return chosen;
+  }
+
   private requireFreeBranch(sessionId: string, name: string): void {
     if (this.one('select 1 from refs where session_id = ? and name = ?', sessionId, name)) throw new ConflictError(`branch '${name}' already exists`, { name });
   }
@@ -769,7 +960,15 @@ export class SessionStore {
   }
 }
 
+/** A branch name, or `{ numbered: base }` for the first free `base-1`, `base-2`, … */
+export type BranchName = string | { numbered: string };
+
 interface AppendOptions {
+  /**
+   * The turn's estimated cost, reserved as its `costMicros` until it settles, and checked against
+   * the session's budget in the same transaction (BUDGET_EXCEEDED refuses the write).
+   */
+  reserveMicros?: number;
   /** HEAD moves to the new turn, taking along the branch it is attached to if that points at the parent. */
   moveHead?: boolean;
   /** Write the turn already leased to this runner, which is about to run it (saves a claim's write). */
@@ -856,6 +1055,20 @@ export function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
+}
+
+/**
+ * Runs `fn`, turning SQLite's "database is locked" (another process held the write lock for
+ * longer than busy_timeout) into a StoreBusyError: a retryable state, never a crash.
+ */
+function busyAsTyped<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) throw new StoreBusyError({ cause: error });
+    throw error;
+  }
 }
 
 function* decodeEach<Row>(rows: Iterable<unknown[]>, codec: RowCodec<Row>): Generator<Row, void, undefined> {

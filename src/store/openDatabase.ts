@@ -3,7 +3,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { packageRoot } from './packageRoot.js';
-import { sqliteAddonPath } from './sqliteAddon.js';
 
 export interface OpenDatabaseOptions {
   /** How long a writer waits for another process's lock before failing. Default 5000 ms. */
@@ -16,7 +15,7 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const client = new Database(file, { nativeBinding: sqliteAddonPath() });
+  const client = new Database(file);
   try {
     client.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     if (file !== ':memory:') {

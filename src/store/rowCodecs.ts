@@ -22,7 +22,7 @@ export class RowCodec<Row> {
   /** `a, b, c`: the SELECT list (optionally qualified with a table alias). */
   readonly select: string;
   private readonly byKey: Map<string, Column<Row>>;
-  /** Builds one row as an object literal: one hidden class for every row, no per-column branching. */
+  /** Builds one row from the values of `select`, in order. */
   readonly decode: (values: readonly unknown[]) => Row;
 
   constructor(
@@ -63,9 +63,9 @@ export class RowCodec<Row> {
 
 /**
  * A decoder for the array SQLite returns for `select`, generated once per table from the
- * column list (keys are identifiers from this file, never user input). Assigning keys one by
- * one in a loop made every row a dictionary-mode object, at ~15 µs a turn row; one literal
- * of a fixed shape is a small fraction of that.
+ * column list (keys are identifiers from this file, never user input): one object literal
+ * per row. A loop assigning keys one by one decoded a 10,000-turn log several times slower,
+ * enough to miss its target (see bench/README.md).
  */
 function compileDecoder<Row>(columns: readonly Column<Row>[]): (values: readonly unknown[]) => Row {
   const fields = columns.map((c, i) => {

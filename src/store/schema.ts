@@ -63,6 +63,7 @@ export const turns = sqliteTable('turns', {
   errorMessage: text('error_message'),
   errorDetail: text('error_detail', { mode: 'json' }).$type<unknown>(),
   timings: text('timings', { mode: 'json' }).$type<Record<string, number>>(),
+  /** Actual cost once finished; while unfinished, the estimate reserved against the budget. */
   costMicros: integer('cost_micros').notNull().default(0),
   /** Which output candidate the next turn continues from. */
   selectedOutput: integer('selected_output').notNull().default(0),

@@ -35,6 +35,11 @@ async function killedEdit(server: FalTestServerProcess, workspaceDir: Workspace)
   return { turnPrefix: turnPrefix! };
 }
 
+interface LogDoc {
+  session: { head: string; headRef: string | null };
+  branches: { name: string; turnId: string; attached: boolean }[];
+}
+
 describe('kontext on fal (a fal-compatible test server on 127.0.0.1)', () => {
   it('a SIGKILLed edit is completed by `kontext resume` by its request id, with exactly one submission', async () => {
     fal = await spawnFalTestServer({ key: KEY, queueMs: 50, inProgressMs: 5000, logIntervalMs: 250 });
@@ -121,5 +126,28 @@ describe('kontext on fal (a fal-compatible test server on 127.0.0.1)', () => {
       }
     }
     expect((await fal.log()).requests.some((r) => r.auth === 'invalid')).toBe(true);
+  }, 90_000);
+
+  it('an edit that fails leaves main and HEAD on the last good turn: the next edit, and `--from main`, continue main', async () => {
+    fal = await spawnFalTestServer({ key: KEY });
+    ws = await workspace();
+    const env = falEnv(fal);
+    await ws.json(['new', ws.image], 0, env);
+    const good = (await ws.json<{ turn: TurnDoc }>(['edit', 'make it red', '--seed', '1'], 0, env)).turn;
+
+    await fal.pushFaults({ on: 'job', kind: 'fail', status: 500 });
+    const failed = await ws.run(['edit', 'make it night', '--seed', '2', '--json'], env);
+    expect(failed.code).toBe(1);
+    expect((JSON.parse(failed.stdout) as { turn: TurnDoc }).turn.status).toBe('failed');
+
+    const log = await ws.json<LogDoc>(['log', '--all'], 0, env);
+    expect(log.session).toMatchObject({ head: good.id, headRef: 'main' });
+    expect(log.branches).toEqual([{ name: 'main', turnId: good.id, attached: true }]);
+
+    const next = (await ws.json<{ turn: TurnDoc }>(['edit', 'make it winter', '--seed', '3'], 0, env)).turn;
+    expect(next).toMatchObject({ status: 'succeeded', parentId: good.id });
+    const fromMain = (await ws.json<{ turn: TurnDoc }>(['edit', 'add snow', '--seed', '4', '--from', 'main'], 0, env)).turn;
+    expect(fromMain).toMatchObject({ status: 'succeeded', parentId: next.id });
+    expect((await ws.json<LogDoc>(['log'], 0, env)).branches).toEqual([{ name: 'main', turnId: fromMain.id, attached: true }]);
   }, 90_000);
 });

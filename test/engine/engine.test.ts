@@ -91,7 +91,9 @@ describe('chaining', () => {
 
     // A new process, a new local provider: the local:// input URL died with the first one.
     const after = new SessionEngine({ store, blobs, providers: [createLocalProvider()] });
-    const [resumed] = await after.resume({ sessionId: session.id });
+    const {
+      resumed: [resumed],
+    } = await after.resume({ sessionId: session.id });
     expect(resumed).toMatchObject({ id: turn.id, status: 'succeeded', requestId: submitted.requestId });
     const output = await blobs.get(resumed!.outputs[0]!.blobHash);
     expect((await sharp(output).metadata()).width).toBe(400);

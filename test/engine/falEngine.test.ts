@@ -135,7 +135,7 @@ describe('the engine on the fal queue', () => {
     expect(['submitted', 'running']).toContain(stored.status);
     expect(stored.requestId).toBe(fal.submissions[0]!.requestId);
     const { engine, provider } = engineOn(store, new FileBlobStore(blobDir));
-    const resumed = await engine.resume();
+    const { resumed } = await engine.resume();
     expect(resumed.map((t) => [t.id, t.status])).toEqual([[turnId, 'succeeded']]);
     expect(fal.submissions).toHaveLength(1);
     expect(resumed[0]!.outputs).toHaveLength(1);
@@ -154,7 +154,7 @@ describe('the engine on the fal queue', () => {
     // The same state reached by a crash between "submit sent" and "answer stored":
     const pending = await store.appendTurn({ sessionId: session.id, parentId: turn.parentId, kind: 'edit', endpointId: FAL_KONTEXT_PRO, provider: 'fal', prompt: 'x', params: { prompt: 'x' } });
     await store.patchTurn(pending.id, { submitAttemptedAt: new Date() });
-    const resumed = await engine.resume();
+    const { resumed } = await engine.resume();
     expect(resumed.map((t) => [t.id, t.status, t.errorCode])).toEqual([[pending.id, 'failed', 'AMBIGUOUS_SUBMIT']]);
     expect(fal.submissions).toHaveLength(1);
     await provider.close();

@@ -22,20 +22,54 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
 }
 
 describe('serve', () => {
-  it('listens on 127.0.0.1, answers over HTTP, and after close refuses connections and closes the engine', async () => {
+  it('listens on 127.0.0.1, answers over HTTP, and after close refuses connections but leaves the given engine open', async () => {
     const engine = makeEngine();
     let engineClosed = 0;
-    const running = await serve({ ...quiet, engine, port: 0, resume: false, closeEngine: async () => void engineClosed++ });
+    const close = engine.close.bind(engine);
+    engine.close = async () => (engineClosed++, close());
+    const running = await serve({ ...quiet, engine, port: 0, resume: false });
     expect(running.url).toBe(`http://127.0.0.1:${running.port}`);
     expect(running.port).toBeGreaterThan(0);
+    expect(running.engine).toBe(engine);
     expect(await (await fetch(`${running.url}/health`)).json()).toMatchObject({ ok: true, auth: false, providers: ['local'] });
     const page = await fetch(`${running.url}/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     await page.arrayBuffer();
 
     await Promise.all([running.close(), running.close()]);
-    expect(engineClosed).toBe(1);
     await expect(fetch(`${running.url}/health`)).rejects.toThrow();
+    // The engine was lent: it is still the caller's, and still works.
+    expect(engineClosed).toBe(0);
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
+    const turn = await engine.edit(session.id, 'make it red');
+    expect(turn.status).toBe('succeeded');
+    expect(turn.outputs).toHaveLength(1);
+  });
+
+  it('opens its own engine from `open` and closes it, database included, on close', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kontext-serve-open-'));
+    try {
+      const running = await serve({ ...quiet, open: { dataDir: dir, env: {} }, port: 0, resume: false });
+      const created = HeadJson.parse(await (await fetch(`${running.url}/sessions`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await testImage() })).json());
+      expect(created.session.id).toBeTruthy();
+      expect((await running.engine.listSessions()).map((s) => s.id)).toEqual([created.session.id]);
+
+      await running.close();
+      await expect((async () => running.engine.listSessions())()).rejects.toThrow(/not open/);
+      // What it wrote is in the files under dataDir, for the next process.
+      const store = SessionStore.open(join(dir, 'kontext.db'));
+      expect((await store.listSessions()).map((s) => s.id)).toEqual([created.session.id]);
+      store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('wants exactly one of `engine` and `open`', async () => {
+    const neither = {} as Parameters<typeof serve>[0];
+    await expect(serve({ ...quiet, ...neither, port: 0 })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('exactly one of `engine`') });
+    const both = { engine: makeEngine(), open: { dbFile: ':memory:' } } as unknown as Parameters<typeof serve>[0];
+    await expect(serve({ ...quiet, ...both, port: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
   });
 
   it('refuses a non-loopback host without tokens, with a message saying what to do', async () => {
@@ -73,7 +107,7 @@ describe('serve', () => {
     const slow = createLocalProvider({ delayMs: 120_000 });
     const store = SessionStore.open(join(dir, 'kontext.db'));
     const engine = new SessionEngine({ store, blobs: new FileBlobStore(join(dir, 'blobs')), providers: [slow] });
-    const running = await serve({ ...quiet, log: (line) => logs.push(line), engine, port: 0, resume: false, shutdownGraceMs: 100, closeEngine: async () => (await engine.close(), store.close()) });
+    const running = await serve({ ...quiet, log: (line) => logs.push(line), engine, port: 0, resume: false, shutdownGraceMs: 100 });
     let turnId = '';
     try {
       const created = HeadJson.parse(await (await fetch(`${running.url}/sessions`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await testImage() })).json());
@@ -88,6 +122,8 @@ describe('serve', () => {
       });
 
       await running.close();
+      await engine.close();
+      store.close();
       // The open event stream was ended by the server, not left hanging.
       expect(events.body).not.toBeNull();
       await events.text();
@@ -100,7 +136,7 @@ describe('serve', () => {
       expect(left.requestId).not.toBeNull();
       expect(await store2.outputsOf(turnId)).toEqual([]);
       const engine2 = new SessionEngine({ store: store2, blobs: new FileBlobStore(join(dir, 'blobs')), providers: [createLocalProvider()] });
-      const next = await serve({ ...quiet, engine: engine2, port: 0, closeEngine: async () => (await engine2.close(), store2.close()) });
+      const next = await serve({ ...quiet, engine: engine2, port: 0 });
       try {
         const done = await until(async () => {
           const turn = TurnJson.parse(await (await fetch(`${next.url}/sessions/${sessionId}/turns/${turnId}`)).json());
@@ -111,6 +147,8 @@ describe('serve', () => {
         expect(done.requestId).toBe(left.requestId);
       } finally {
         await next.close();
+        await engine2.close();
+        store2.close();
       }
     } finally {
       // Stop the first provider's simulated job, so nothing of it outlives the test.

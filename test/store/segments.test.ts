@@ -154,7 +154,7 @@ describe('appendChain (exact replays)', () => {
     await store.recordBlob({ hash: 'a'.repeat(64), size: 1, contentType: 'image/png', width: 1, height: 1 });
     const output = { index: 0, providerUrl: null, blobHash: 'a'.repeat(64), width: 1, height: 1, contentType: 'image/png', nsfw: false };
     const steps = [1, 2, 3].map((i) => ({ turn: { kind: 'edit' as const, prompt: `copy ${i}` }, outputs: [output], patch: { seedUsed: i } }));
-    const written = await store.appendChain(sessionId, turns[0]!.id, steps, { branch: 'copy' });
+    const { turns: written } = await store.appendChain(sessionId, turns[0]!.id, steps, { branch: 'copy' });
     expect(written.map((t) => [t.prompt, t.status, t.seedUsed, t.depth])).toEqual([
       ['copy 1', 'succeeded', 1, 1],
       ['copy 2', 'succeeded', 2, 2],

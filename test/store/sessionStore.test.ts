@@ -220,7 +220,7 @@ describe('refs and HEAD', () => {
     const store = SessionStore.inMemory();
     const one = await sessionWithRoot(store);
     const two = await sessionWithRoot(store);
-    await expect(store.setHead(two.session.id, one.root.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.checkoutHead(two.session.id, { turnId: one.root.id })).rejects.toBeInstanceOf(NotFoundError);
     expect((await store.getSession(two.session.id)).headTurnId).toBe(two.root.id);
   });
 
@@ -228,7 +228,7 @@ describe('refs and HEAD', () => {
     const store = SessionStore.inMemory();
     const { session, root } = await sessionWithRoot(store);
     await store.createRef(session.id, 'main', root.id);
-    await store.setHead(session.id, root.id, [], 'main');
+    await store.checkoutHead(session.id, { turnId: root.id, branch: 'main' });
     const a = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' }, { moveHead: true });
     expect(await store.getSession(session.id)).toMatchObject({ headTurnId: a.id, headRef: 'main' });
     expect((await store.findRef(session.id, 'main'))!.turnId).toBe(a.id);
@@ -263,11 +263,11 @@ describe('the submit mark', () => {
     const { session, root } = await sessionWithRoot(store);
     const turn = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', params: { prompt: 'p' } }, { lease: { owner: 'a', ttlMs: 30_000 } });
     const at = new Date(5_000);
-    expect(await store.markSubmitAttempt(turn.id, 'b', { prompt: 'p', image_url: 'u' }, at)).toBeUndefined();
+    expect(await store.markSubmitAttempt(turn.id, 'b', { prompt: 'p', image_url: 'u' }, at, 0)).toBeUndefined();
     expect((await store.getTurn(turn.id)).submitAttemptedAt).toBeNull();
-    expect(await store.markSubmitAttempt(turn.id, 'a', { prompt: 'p', image_url: 'u' }, at)).toMatchObject({ submitAttemptedAt: at, params: { prompt: 'p', image_url: 'u' } });
+    expect(await store.markSubmitAttempt(turn.id, 'a', { prompt: 'p', image_url: 'u' }, at, 0)).toMatchObject({ submitAttemptedAt: at, params: { prompt: 'p', image_url: 'u' } });
     await store.transitionTurn(turn.id, 'cancelled');
-    expect(await store.markSubmitAttempt(turn.id, 'a', { prompt: 'p' }, new Date(6_000))).toBeUndefined();
+    expect(await store.markSubmitAttempt(turn.id, 'a', { prompt: 'p' }, new Date(6_000), 0)).toBeUndefined();
     expect(await store.getTurn(turn.id)).toMatchObject({ status: 'cancelled', submitAttemptedAt: at, params: { prompt: 'p', image_url: 'u' } });
     store.close();
   });

@@ -16,14 +16,14 @@ export const serveCommand: CommandSpec<{ port: number; host: string }> = {
     // Loaded only here: the server (hono, its routes) is not needed by any other command.
     const { serve } = await import('../../server/index.js');
     const running = await serve({
+      // Lent, not given: serve leaves it open, and ctx.close() (action.ts) closes it and the
+      // database once the server has stopped.
       engine: await ctx.providerEngine(),
       port: options.port,
       host: options.host,
       env: ctx.env,
       log: (line) => ctx.output.note(`kontext serve: ${line}`),
       resume: false,
-      // The command closes the engine and the database itself, after the server stopped.
-      closeEngine: async () => undefined,
     });
     void ctx.resumeInFlight().then(
       (report) => ctx.reportResume(report),

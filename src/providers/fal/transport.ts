@@ -126,10 +126,7 @@ export class FalHttp {
   }
 
   private async dispatch(call: HttpCall): Promise<HttpReply> {
-    // Object.assign, not `{ ...headers }` then `.authorization =`: in V8 11.3 (Node 20) that
-    // gives every object its own hidden class. For the same reason the dispatcher is called
-    // directly: undici's top-level `request(url, opts)` spreads `opts` and adds to it.
-    const headers: Record<string, string> = call.auth && this.#key !== undefined ? Object.assign({}, call.headers, { authorization: `Key ${this.#key}` }) : { ...call.headers };
+    const headers: Record<string, string> = call.auth && this.#key !== undefined ? { ...call.headers, authorization: `Key ${this.#key}` } : { ...call.headers };
     const timeout = this.options.responseTimeoutMs;
     const { origin, pathname, search } = new URL(call.url);
     const response = await this.options.dispatcher.request({

@@ -36,11 +36,6 @@ export interface LocalJobHandle {
    * given as `inputImage` (the engine passes the archived one), checked against this hash.
    */
   inputSha256?: string;
-  /**
-   * The input image itself, as a data URI, in place of `inputSha256`: what handles written
-   * before that field carry (about 1.4 times the image, in every turn's row). Still read.
-   */
-  sourceImage?: string;
 }
 
 /** Words every simulated output carries, in the image (EXIF) and in the result object. */
@@ -64,7 +59,7 @@ interface JobState {
 type LocalInput = (KontextEditInput | KontextTextToImageInput) & { seed: number };
 
 /** Where a resumed job may find its input image besides its `image_url`. */
-type HandleSource = Pick<LocalJobHandle, 'sourceImage' | 'inputSha256'>;
+type HandleSource = Pick<LocalJobHandle, 'inputSha256'>;
 
 /**
  * The offline provider: simulates FLUX.1 Kontext with sharp, so sessions run on a laptop with
@@ -217,20 +212,18 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
     if (!parsed.success) throw broken('its stored input is invalid', describeIssues(parsed.error.issues, handle.input));
     const input = parsed.data as LocalInput;
     if (input.seed === undefined) throw broken('its stored input has no seed');
-    if (handle.sourceImage !== undefined && typeof handle.sourceImage !== 'string') throw broken('its stored source image is not a data URI');
     if (handle.inputSha256 !== undefined && !(typeof handle.inputSha256 === 'string' && SHA256_HEX.test(handle.inputSha256))) throw broken('its stored input image hash is not a sha256');
-    return { input, source: { sourceImage: handle.sourceImage, inputSha256: handle.inputSha256 } };
+    return { input, source: { inputSha256: handle.inputSha256 } };
   }
 
   /**
    * The input image of an edit job: behind its `image_url` while this process holds or can
-   * fetch that, else (a `local://` URL after a restart) the copy an older handle carries, or
-   * the image the caller passed to `wait`, if it is the one the job was submitted with.
+   * fetch that, else (a `local://` URL after a restart) the image the caller passed to `wait`,
+   * if it is the one the job was submitted with.
    */
   async function inputImageOf(job: SubmittedJob, imageUrl: string, source: HandleSource, options: WaitOptions, signal: AbortSignal): Promise<StoredImage> {
     const read = (url: string) => readImage(url, { store, fetch: settings.fetch, maxBytes: settings.maxInputBytes, timeoutMs: settings.fetchTimeoutMs, signal, purpose: 'input' });
     if (!imageUrl.startsWith(`${LOCAL_URL_SCHEME}//`) || store.has(imageUrl)) return read(imageUrl);
-    if (source.sourceImage !== undefined) return read(source.sourceImage);
     if (source.inputSha256 !== undefined && options.inputImage) {
       const bytes = await options.inputImage.load();
       const contentType = sniffImageType(bytes.subarray(0, 16));

@@ -1,16 +1,17 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorCode } from '../../errors/codes.js';
 import { isKontextError } from '../../errors/KontextError.js';
 import type { RateLimitError } from '../../errors/RateLimitError.js';
 import { statusOf } from './httpStatus.js';
 
 /** The one error shape of the API: `{ "error": { "code", "message", "details" } }`. */
 export interface ErrorBody {
-  error: { code: string; message: string; details: Record<string, unknown> };
+  error: { code: ErrorCode; message: string; details: Record<string, unknown> };
 }
 
-const GENERIC_CODES: Partial<Record<number, string>> = { 400: 'MALFORMED', 401: 'AUTH', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'NOT_FOUND', 413: 'TOO_LARGE', 429: 'RATE_LIMITED' };
+const GENERIC_CODES: Partial<Record<number, ErrorCode>> = { 400: 'MALFORMED', 401: 'AUTH', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'NOT_FOUND', 413: 'TOO_LARGE', 429: 'RATE_LIMITED' };
 
 /**
  * Turns anything thrown by a route into the JSON error shape. Unknown errors become a 500 with
@@ -25,6 +26,8 @@ export function errorResponse(c: Context, error: unknown, log: (line: string) =>
       // Retry-After takes whole seconds (RFC 9110 §10.2.3); round up so the client never comes back early.
       if (typeof ms === 'number' && ms >= 0) c.header('Retry-After', String(Math.max(1, Math.ceil(ms / 1000))));
     }
+    // busy_timeout already waited seconds for the lock; the holder is usually done a moment later.
+    if (error.code === 'BUSY') c.header('Retry-After', '1');
     if (status >= 500) log(`${c.req.method} ${c.req.path}: ${error.code}: ${error.message}`);
     return send(c, status, error.code, error.message, error.details);
   }
@@ -36,7 +39,7 @@ export function errorResponse(c: Context, error: unknown, log: (line: string) =>
   return send(c, 500, 'INTERNAL', 'internal server error; see the server log');
 }
 
-export function send(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: Record<string, unknown>): Response {
+export function send(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string, details?: Record<string, unknown>): Response {
   const body: ErrorBody = { error: { code, message, details: details ?? {} } };
   return c.json(body, status);
 }

@@ -162,7 +162,7 @@ export async function runCrashRuns(options: CrashRunOptions): Promise<CrashRepor
 
         const inFlight = await store.inFlightTurns();
         const ambiguousBefore = new Set(inFlight.filter((t) => t.status === 'pending' && t.submitAttemptedAt !== null && t.requestId === null).map((t) => t.id));
-        const resumed = await engine.resume();
+        const { resumed } = await engine.resume();
         report.turnsResumed += inFlight.length;
         for (const t of inFlight) {
           const after = resumed.find((r) => r.id === t.id) ?? (await engine.turnView(t.id));
