@@ -74,7 +74,7 @@ async function editOnce(sessionId: string, prompt: string, seed: number): Promis
 }
 const outcomes = await Promise.all(
   Array.from({ length: args.sessions }, async (_, s) => {
-    const sessionId = (await engine.startSession({ image, title: `load ${s}` })).id;
+    const sessionId = (await engine.startSession({ image: { bytes: image }, title: `load ${s}` })).id;
     const statuses: string[] = [];
     for (let t = 0; t < args.turns; t++) statuses.push(await editOnce(sessionId, `session ${s} turn ${t}: make it warmer`, s * 10 + t));
     return statuses;

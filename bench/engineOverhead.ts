@@ -64,7 +64,7 @@ async function openChain(image: Buffer, warmup: number, dir: { path: string }, b
   };
   let sessionId: string;
   try {
-    ({ id: sessionId } = await engine.startSession({ image: await testImage() }));
+    ({ id: sessionId } = await engine.startSession({ image: { bytes: await testImage() } }));
     for (let i = 0; i < warmup; i++) await edit(sessionId);
   } catch (error) {
     await close();

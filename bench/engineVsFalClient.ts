@@ -41,7 +41,7 @@ export async function benchEngineVsFalClient(options: EngineVsFalClientOptions =
   try {
     const image = await testImage(64, 48);
     const imageUrl = toDataUri(image, 'image/png');
-    const session = await engine.startSession({ image });
+    const session = await engine.startSession({ image: { bytes: image } });
     const root = session.headTurnId!;
     const engineJob = async (i: number) => {
       const turn = await engine.edit(session.id, `benchmark job ${i}`, { seed: i }, { from: root, memo: 'never' });

@@ -22,7 +22,7 @@ export async function benchExactReplay(options: { depth?: number; repeats?: numb
   const provider = createInstantProvider(await testImage(32, 32));
   const engine = new SessionEngine({ store, blobs: new FileBlobStore(join(dir.path, 'blobs')), providers: [provider], endpoints: instantEndpoints(), defaultEndpoint: INSTANT_ENDPOINT });
   try {
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     let tip = '';
     for (let i = 0; i < depth; i++) tip = (await engine.edit(session.id, `step ${i}`, { seed: i })).id;
     const times: number[] = [];

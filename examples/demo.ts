@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    const session = await engine.startSession({ image: await drawKitchenScene(), title: 'Kitchen counter' });
+    const session = await engine.startSession({ image: { bytes: await drawKitchenScene() }, title: 'Kitchen counter' });
     console.log(`\nsession ${session.id}: started from a drawn kitchen scene`);
 
     const prompts = ['put a donut next to the flour', 'make it night', "add text 'DONUT TIME'"];

@@ -5,6 +5,7 @@
 export * from './errors/index.js';
 export * from './kontext/index.js';
 export * from './engine/index.js';
+export { createSsrfGuard, UnsafeUrlError, type SsrfGuardOptions, type UnsafeUrlReason, type LookupFn, type ConnectHook, type ConnectTarget } from './net/ssrf/index.js';
 export { openEngine, type OpenEngineOptions, type OpenedEngine, type ProviderChoice } from './engine/openEngine.js';
 export { SessionStore, canonicalJson, type NewSession, type NewTurn, type OpenStoreOptions } from './store/SessionStore.js';
 export type { SessionRow, TurnRow, OutputRow, BlobRow, RefRow, TurnKind, TurnStatus } from './store/schema.js';

@@ -62,7 +62,18 @@ export class CliContext {
    */
   engine(): Promise<SessionEngine> {
     this.opened ??= import('../engine/openEngine.js').then(({ openEngine }) => {
-      const opened = openEngine({ dataDir: dirname(this.globals.db), dbFile: this.globals.db, provider: this.globals.provider, env: this.env });
+      const opened = openEngine({
+        dataDir: dirname(this.globals.db),
+        dbFile: this.globals.db,
+        provider: this.globals.provider,
+        env: this.env,
+        // The CLI's user owns the machine: the files and the local network they name are theirs
+        // to read. The guard still refuses cloud metadata addresses and caps size, time and redirects.
+        // (`serve` lends this engine to the server, which downloads image_url with its own guard
+        // and passes only bytes, so none of this reaches an HTTP client.)
+        allowLocalFiles: true,
+        ssrf: { allowLoopback: true, allowPrivate: true },
+      });
       this.unsubscribe = opened.engine.events.subscribe((event) => this.progress.handle(event));
       return opened;
     });

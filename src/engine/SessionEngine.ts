@@ -18,7 +18,8 @@ import { EventBus } from './EventBus.js';
 import type { EngineEvent, GapEvent } from './events.js';
 import type { EventSubscription, SubscriptionFilter } from './EventSubscription.js';
 import { FairScheduler } from './FairScheduler.js';
-import { archiveImage, DEFAULT_MAX_INPUT_BYTES, fetchImageWithUndici, readImageInput, type ImageFetcher, type ImageInput } from './images.js';
+import { createSsrfGuard, type SsrfGuardOptions } from '../net/ssrf/guard.js';
+import { archiveImage, DEFAULT_MAX_INPUT_BYTES, readImageInput, type ImageFetcher, type ImageInput } from './images.js';
 import { KeyedMutex } from './KeyedMutex.js';
 import { replayPath, type ReplayOptions, type ReplayReport } from './replay.js';
 import { resolveEditBase, resolveTurnRef } from './resolveTurnRef.js';
@@ -45,7 +46,18 @@ export interface EngineOptions {
   defaultEndpoint?: string;
   /** Provider requests in flight at once, across all sessions. Default 8. */
   maxInFlight?: number;
-  /** Downloads user-given image URLs (the server passes its SSRF-guarded one). */
+  /**
+   * Whether `startSession({ image: { path } })` may read local files. Only for paths that come
+   * from someone who may read this machine's files anyway (the CLI's user); a backend passing a
+   * client's path through would let the client read them. Default false: `{ path }` is refused.
+   */
+  allowLocalFiles?: boolean;
+  /**
+   * Settings of the default fetcher of `{ url }` images, the SSRF guard: only public addresses
+   * unless `allowLoopback`, `allowPrivate` or `allowHosts` say otherwise. Default `{}`.
+   */
+  ssrf?: SsrfGuardOptions;
+  /** Replaces the SSRF guard that downloads `{ url }` images altogether. Default `createSsrfGuard(ssrf)`. */
   fetchImage?: ImageFetcher;
   /** Largest input image accepted. Default 25 MiB. */
   maxInputBytes?: number;
@@ -152,7 +164,7 @@ function checkBudget<T extends number | null | undefined>(budgetMicros: T): T {
  *
  * @example
  * const engine = new SessionEngine({ store, blobs, providers: [createLocalProvider()] });
- * const session = await engine.startSession({ image: 'photo.png' });
+ * const session = await engine.startSession({ image: { url: 'https://example.com/photo.png' } });
  * const turn = await engine.edit(session.id, 'make it night');
  */
 export class SessionEngine {
@@ -169,6 +181,7 @@ export class SessionEngine {
   private readonly sessionLocks = new KeyedMutex();
   private readonly fetchImage: ImageFetcher;
   private readonly maxInputBytes: number;
+  private readonly allowLocalFiles: boolean;
   readonly runner: TurnRunner;
   private readonly owns: readonly { close?(): unknown }[];
   private closed = false;
@@ -184,8 +197,9 @@ export class SessionEngine {
     this.endpoints.get(this.defaultEndpoint, 'defaultEndpoint');
     this.events = new EventBus(1000, options.now);
     this.scheduler = new FairScheduler(options.maxInFlight ?? 8);
-    this.fetchImage = options.fetchImage ?? fetchImageWithUndici;
     this.maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+    this.fetchImage = options.fetchImage ?? createSsrfGuard({ maxBytes: this.maxInputBytes, ...options.ssrf });
+    this.allowLocalFiles = options.allowLocalFiles === true;
     this.engineId = `${hostname()}:${process.pid}:${nanoid(6)}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.owns = options.owns ?? [];
@@ -250,7 +264,12 @@ export class SessionEngine {
     this.provider(editEndpoint.provider);
 
     if (input.image !== undefined) {
-      const { bytes, sourceUrl } = await readImageInput(input.image, { fetchImage: this.fetchImage, maxBytes: this.maxInputBytes, signal: input.signal });
+      const { bytes, sourceUrl } = await readImageInput(input.image, {
+        fetchImage: this.fetchImage,
+        maxBytes: this.maxInputBytes,
+        allowLocalFiles: this.allowLocalFiles,
+        signal: input.signal,
+      });
       const blob = await archiveImage(this, bytes);
       const { session, root } = await this.store.createSessionFromImage(
         { title: input.title, owner: input.owner, defaultEndpoint: editEndpoint.id, defaultParams: params, budgetMicros: input.budgetMicros },

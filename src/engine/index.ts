@@ -2,7 +2,7 @@ export { SessionEngine, type EngineOptions, type StartSessionInput, type EditOpt
 export type { EngineEvent, EngineEventType } from './events.js';
 export { EventBus } from './EventBus.js';
 export { FairScheduler } from './FairScheduler.js';
-export { type ImageInput, type ImageFetcher, fetchImageWithUndici } from './images.js';
+export type { ImageInput, ImageFetcher } from './images.js';
 export { pixelDifference, type Fidelity } from './fidelity.js';
 export { resolveTurnRef } from './resolveTurnRef.js';
 export type { ReplayOptions, ReplayReport, ReplayStep, ReplayMode } from './replay.js';

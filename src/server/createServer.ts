@@ -21,9 +21,10 @@ import { replayRoutes } from './routes/replay.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { turnRoutes } from './routes/turns.js';
 import { StreamRegistry } from './sse.js';
-import { createSsrfGuard, type SsrfGuardOptions } from './ssrf/guard.js';
+import { createSsrfGuard, type SsrfGuardOptions } from '../net/ssrf/guard.js';
 import { parseTokens, TokenTable, type TokenSpec } from './tokens.js';
 import { TurnTracker } from './turnTracker.js';
+import { mcpHttp } from '../mcp/http.js';
 
 export interface CreateServerOptions {
   /**
@@ -127,6 +128,11 @@ export function createServer(engine: SessionEngine, options: CreateServerOptions
   const auth = bearerAuth(tokens);
   // In Hono, '/sessions/*' also matches '/sessions' itself.
   for (const path of ['/sessions/*', '/images/*', '/imports']) app.use(path, auth);
+  // MCP (Streamable HTTP) with the same tokens and owners. Mounted before the JSON body limit:
+  // its transport reads the body itself, under a limit with room for a base64 image.
+  const mcp = mcpHttp(ctx);
+  app.use('/mcp', auth);
+  app.route('/', mcp.app);
   app.use('*', bodyLimits(ctx.limits));
 
   for (const routes of [sessionRoutes, turnRoutes, navigationRoutes, branchRoutes, replayRoutes, eventRoutes, bundleRoutes, imageRoutes]) {
@@ -139,6 +145,7 @@ export function createServer(engine: SessionEngine, options: CreateServerOptions
     beginShutdown: () => {
       shuttingDown = true;
       ctx.streams.closeAll();
+      void mcp.closeAll();
     },
     settleTurns: (timeoutMs) => ctx.turns.settle(timeoutMs),
     runInBackground: (what, work) => ctx.turns.background(() => undefined, what, work),

@@ -8,4 +8,4 @@ export { parseTokens, TokenTable, MIN_TOKEN_LENGTH, type TokenEntry, type TokenS
 export type { ServerEnv } from './context.js';
 export type { ErrorBody } from './errors/errorResponse.js';
 export { MalformedRequestError, PayloadTooLargeError, UnauthorizedError, CrossOriginError } from './errors/index.js';
-export { createSsrfGuard, checkAddress, UnsafeUrlError, type SsrfGuardOptions, type LookupFn, type ConnectHook, type ConnectTarget, type UnsafeUrlReason } from './ssrf/index.js';
+export { createSsrfGuard, checkAddress, UnsafeUrlError, type SsrfGuardOptions, type LookupFn, type ConnectHook, type ConnectTarget, type UnsafeUrlReason } from '../net/ssrf/index.js';

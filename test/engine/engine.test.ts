@@ -24,7 +24,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 async function startedSession(engine: SessionEngine) {
-  return engine.startSession({ image: await testImage(), title: 'test' });
+  return engine.startSession({ image: { bytes: await testImage() }, title: 'test' });
 }
 
 describe('chaining', () => {
@@ -53,7 +53,7 @@ describe('chaining', () => {
     const store = SessionStore.inMemory();
     const blobs = new MemoryBlobStore();
     const before = new SessionEngine({ store, blobs, providers: [createLocalProvider()] });
-    const session = await before.startSession({ image: await testImage() });
+    const session = await before.startSession({ image: { bytes: await testImage() } });
     const first = await before.edit(session.id, 'make it red', { seed: 1 });
     await before.close();
     // A new process: a new provider that never handed out turn 1's URL.
@@ -79,7 +79,7 @@ describe('chaining', () => {
     const local = createLocalProvider();
     const dying: Provider = { ...local, name: local.name, wait: () => new Promise(() => undefined) };
     const before = new SessionEngine({ store, blobs, providers: [dying] });
-    const session = await before.startSession({ image: photo });
+    const session = await before.startSession({ image: { bytes: photo } });
     const turn = await before.beginEdit(session.id, 'make it night', { seed: 1 });
     void before.finish(turn);
     await vi.waitFor(async () => expect((await store.getTurn(turn.id)).status).toBe('submitted'));
@@ -180,7 +180,7 @@ describe('a turn changed by someone else between being written and being run', (
 describe('session defaults', () => {
   it('every turn inherits the session params unless it overrides them', async () => {
     const { engine, provider } = makeEngine();
-    const session = await engine.startSession({ image: await testImage(), params: { guidance_scale: 5, output_format: 'png' } });
+    const session = await engine.startSession({ image: { bytes: await testImage() }, params: { guidance_scale: 5, output_format: 'png' } });
     const inherited = await engine.edit(session.id, 'make it red', { seed: 1 });
     const overridden = await engine.edit(session.id, 'make it blue', { seed: 2, guidance_scale: 7 });
     expect(inherited.params).toMatchObject({ guidance_scale: 5, output_format: 'png', seed: 1 });
@@ -352,7 +352,7 @@ describe('memo, budget, cost and failure', () => {
     const { EndpointRegistry } = await import('../../src/kontext/endpoints.js');
     const endpoints = new EndpointRegistry().withPrices({ 'local/kontext-sim': 30_000 });
     const engine = new SessionEngine({ store, blobs, providers: [local], endpoints });
-    const session = await engine.startSession({ image: await testImage(), budgetMicros: 100_000 });
+    const session = await engine.startSession({ image: { bytes: await testImage() }, budgetMicros: 100_000 });
     await engine.edit(session.id, 'make it red', { num_images: 2, seed: 1 });
     expect((await engine.cost(session.id)).totalMicros).toBe(60_000);
     const turnsBefore = (await store.listTurns(session.id)).length;

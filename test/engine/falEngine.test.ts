@@ -33,7 +33,7 @@ function engineOn(store = SessionStore.inMemory(), blobs: FileBlobStore | Memory
 describe('the engine on the fal queue', () => {
   it("chains: turn n+1's image_url in the server's log is turn n's picked output", async () => {
     const { engine, provider } = engineOn();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     const turns = [];
     for (const [i, prompt] of ['make it red', 'make it night', 'add snow'].entries()) {
       turns.push(await engine.edit(session.id, prompt, { seed: 10 + i, num_images: i === 1 ? 2 : 1 }));
@@ -53,7 +53,7 @@ describe('the engine on the fal queue', () => {
 
   it('sends the archived bytes when the parent URL has expired', async () => {
     const { engine, provider } = engineOn();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     const first = await engine.edit(session.id, 'make it red', { seed: 1 });
     fal.expire(first.outputs[0]!.providerUrl!);
     await engine.edit(session.id, 'make it night', { seed: 2 });
@@ -66,7 +66,7 @@ describe('the engine on the fal queue', () => {
 
   it('records a provider 422 on the turn, with its detail, and the session stays usable', async () => {
     const { engine, store, provider } = engineOn();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     const root = (await engine.head(session.id))!;
     fal.faults.push({ on: 'submit', kind: 'status', status: 422, body: { detail: [{ loc: ['body', 'prompt'], msg: 'prompt rejected by policy', type: 'value_error' }] } });
     const failed = await engine.edit(session.id, 'something the server refuses', { seed: 1 });
@@ -82,7 +82,7 @@ describe('the engine on the fal queue', () => {
 
   it('a job that fails on the provider ends the turn failed with the reason', async () => {
     const { engine, provider } = engineOn();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     fal.faults.push({ on: 'job', kind: 'fail', status: 500, detail: 'GPU fell over' });
     const failed = await engine.edit(session.id, 'make it red', { seed: 1 });
     expect(failed.status).toBe('failed');
@@ -94,7 +94,7 @@ describe('the engine on the fal queue', () => {
   it('cancel reaches the provider', async () => {
     fal.faults.push({ on: 'job', kind: 'timing', inProgressMs: 5_000 });
     const { engine, provider } = engineOn();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     const turn = await engine.beginEdit(session.id, 'make it red', { seed: 1 });
     const running = engine.finish(turn);
     // Until the submit's answer is stored the job may exist unknown to us, and a cancel then ends
@@ -145,7 +145,7 @@ describe('the engine on the fal queue', () => {
 
   it('a turn whose submit went out without an answer is failed as ambiguous on resume, never resubmitted', async () => {
     const { engine, store, provider } = engineOn();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     fal.faults.push({ on: 'submit', kind: 'drop-after-accept' });
     const turn = await engine.edit(session.id, 'make it red', { seed: 1 });
     expect(turn.status).toBe('failed');

@@ -43,7 +43,7 @@ describe('memory of a turn in flight', () => {
   it('lets go of the request it sent (inline image and all) once the submit is answered, while the job still runs', async () => {
     const { provider, sent, inWait, finish } = observingProvider();
     const engine = new SessionEngine({ store: SessionStore.inMemory(), blobs: new MemoryBlobStore(), providers: [provider] });
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     const edit = engine.edit(session.id, 'make it night', { seed: 7 });
     await inWait;
     expect(String(sent[0]?.deref()?.image_url ?? '')).toMatch(/^data:image\//);

@@ -19,7 +19,7 @@ describe('turns whose id starts with - or _', () => {
     const store = SessionStore.inMemory({ newId: () => `${prefixes[n % 2]}${String(n++).padStart(11, 'x')}` });
     const engine = new SessionEngine({ store, blobs: new MemoryBlobStore(), providers: [createLocalProvider()] });
     const { app } = createServer(engine, { env: {}, page: false, log: () => undefined });
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     const first = await engine.edit(session.id, 'make it red', { seed: 1, num_images: 2 });
     for (const id of [session.headTurnId!, first.id]) expect(id).toMatch(/^[-_]/);
 

@@ -21,7 +21,7 @@ function engineWithSession() {
 describe('refused input leaves nothing behind and is refused clearly', () => {
   it('a turn id prefix is matched literally and case-sensitively (no LIKE wildcards)', async () => {
     const { engine } = engineWithSession();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     const root = session.headTurnId!;
     // The only turn of the session: a `_` wildcard or a wrong-case prefix used to pick it.
     await expect(engine.resolveTurn(session.id, '____')).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -35,20 +35,20 @@ describe('refused input leaves nothing behind and is refused clearly', () => {
     const { engine, store } = engineWithSession();
     const png = await testImage();
     const before = snapshotStore(store);
-    await expect(engine.startSession({ image: png.subarray(0, Math.floor(png.length / 2)) })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('image') });
+    await expect(engine.startSession({ image: { bytes: png.subarray(0, Math.floor(png.length / 2)) } })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('image') });
     expect(snapshotDiff(before, snapshotStore(store))).toEqual([]);
   });
 
-  it('an image that is neither bytes nor a string is a ValidationError, not a TypeError', async () => {
+  it('an image that is not one of the tagged forms is a ValidationError, not a TypeError', async () => {
     const { engine } = engineWithSession();
-    for (const image of [7, null, { url: 'x' }, { bytes: 'not bytes' }]) {
+    for (const image of [7, null, 'photo.png', new Uint8Array(8), { url: 'x' }, { bytes: 'not bytes' }, { path: 'a.png', url: 'https://example.com/a.png' }]) {
       await expect(engine.startSession({ image: image as never })).rejects.toBeInstanceOf(ValidationError);
     }
   });
 
   it('updateSession refuses a budget that is not a whole non-negative number of micro-dollars', async () => {
     const { engine, store } = engineWithSession();
-    const session = await engine.startSession({ image: await testImage(), budgetMicros: 1000 });
+    const session = await engine.startSession({ image: { bytes: await testImage() }, budgetMicros: 1000 });
     for (const budget of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '100']) {
       await expect(engine.updateSession(session.id, { budgetMicros: budget as never })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('budgetMicros') });
     }
@@ -58,7 +58,7 @@ describe('refused input leaves nothing behind and is refused clearly', () => {
 
   it('a replay into an invalid branch name is refused before any turn is copied', async () => {
     const { engine, store } = engineWithSession();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     await engine.edit(session.id, 'make it red', { seed: 1 });
     const before = snapshotStore(store);
     await expect(engine.replay(session.id, { branch: '../evil' })).rejects.toMatchObject({ code: 'VALIDATION' });
@@ -67,7 +67,7 @@ describe('refused input leaves nothing behind and is refused clearly', () => {
 
   it('a what-if on a turn carrying a 100-character branch completes and copies the branch', async () => {
     const { engine } = engineWithSession();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     const first = await engine.edit(session.id, 'make it red', { seed: 1 });
     const long = 'b'.repeat(100);
     await engine.createBranch(session.id, long, first.id);

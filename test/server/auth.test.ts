@@ -139,7 +139,7 @@ describe('without tokens (one local user, loopback only)', () => {
   it('sessions have no owner and every session is visible', async () => {
     const engine = makeEngine();
     const { app } = makeServer(engine);
-    const fromCli = await engine.startSession({ image: await testImage(), title: 'made by the CLI' });
+    const fromCli = await engine.startSession({ image: { bytes: await testImage() }, title: 'made by the CLI' });
     const list = SessionListJson.parse(await (await app.request('/sessions')).json());
     expect(list.sessions.map((s) => [s.id, s.owner])).toEqual([[fromCli.id, null]]);
   });

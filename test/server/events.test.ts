@@ -109,7 +109,7 @@ describe('server-sent events', () => {
 
   it('a finished turn whose events this process never saw still ends its stream, saying how it ended', async () => {
     const engine = makeEngine();
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     const turn = await engine.edit(session.id, 'make it red');
     // Another process (a new engine over the same store) has no event history for it.
     const later = new SessionEngine({ store: engine.store, blobs: engine.blobs, providers: [createLocalProvider()] });

@@ -6,7 +6,7 @@ import { SessionEngine } from '../../src/engine/SessionEngine.js';
 import type { EndpointRegistry } from '../../src/kontext/endpoints.js';
 import { createLocalProvider, type LocalProviderOptions } from '../../src/providers/local/index.js';
 import { createServer, type CreateServerOptions } from '../../src/server/index.js';
-import type { ConnectHook, ConnectTarget, LookupFn } from '../../src/server/ssrf/index.js';
+import type { ConnectHook, ConnectTarget, LookupFn } from '../../src/net/ssrf/index.js';
 import { SessionStore } from '../../src/store/SessionStore.js';
 import { testImage as testImageBuffer } from '../support/images.js';
 

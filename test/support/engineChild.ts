@@ -22,11 +22,13 @@ const engine = new SessionEngine({
   blobs: new FileBlobStore(args.blobDir),
   providers: [createFalProvider(args.fal)],
   defaultEndpoint: FAL_KONTEXT_PRO,
+  // The image path comes from the parent test: a trusted caller.
+  allowLocalFiles: true,
 });
 engine.events.subscribe((event) => {
   if (event.type === 'turn.submitted') process.stdout.write(`SUBMITTED ${event.turnId}\n`);
 });
-const sessionId = args.sessionId ?? (await engine.startSession({ image: args.image })).id;
+const sessionId = args.sessionId ?? (await engine.startSession({ image: { path: args.image } })).id;
 process.stdout.write(`SESSION ${sessionId}\n`);
 const turn = await engine.edit(sessionId, args.prompt, { seed: 7 });
 process.stdout.write(`DONE ${turn.id} ${turn.status}\n`);

@@ -156,4 +156,9 @@ export function declareCommands(program: Command, runtime: CliRuntime): void {
     .option('--port <n>', `port to listen on, 0 for any free one (default: ${DEFAULT_PORT})`)
     .option('--host <address>', `address to listen on; anything but loopback needs KONTEXT_TOKENS (default: ${DEFAULT_HOST})`)
     .action(runs(() => import('./serve.js').then((m) => m.serveCommand)));
+
+  program
+    .command('mcp')
+    .description('serve this database to an agent chat over MCP (stdin/stdout): tools to start, edit, pick, branch, undo, redo, replay and price sessions')
+    .action(runs(() => import('./mcp.js').then((m) => m.mcpCommand)));
 }

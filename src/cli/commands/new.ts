@@ -1,10 +1,14 @@
 import { basename } from 'node:path';
+import type { ImageInput } from '../../engine/images.js';
 import type { CommandSpec } from '../action.js';
+import { imageArgument } from '../imageArgument.js';
 import { UsageError } from '../UsageError.js';
 import { sessionJson, short, turnJson, turnLines } from '../views.js';
 
 interface NewInput {
-  image: string | undefined;
+  image: ImageInput | undefined;
+  /** The image as typed, for the title and the message. */
+  imageText: string | undefined;
   prompt: string | undefined;
   title: string;
   endpoint: string | undefined;
@@ -25,7 +29,8 @@ export const newCommand: CommandSpec<NewInput> = {
     }
     const title = (options.title as string | undefined) ?? (image !== undefined ? basename(image.split('?')[0]!) : prompt!.trim().slice(0, 60));
     return {
-      image,
+      image: image === undefined ? undefined : imageArgument(image),
+      imageText: image,
       prompt,
       title,
       endpoint: options.endpoint as string | undefined,
@@ -46,7 +51,7 @@ export const newCommand: CommandSpec<NewInput> = {
     return {
       data: { session: sessionJson(session), root: turnJson(root, engine.blobs), current: session.id },
       text: [
-        `session ${session.id}${session.title ? ` "${session.title}"` : ''} started ${input.image !== undefined ? `from ${input.image}` : 'from a prompt'}`,
+        `session ${session.id}${session.title ? ` "${session.title}"` : ''} started ${input.imageText !== undefined ? `from ${input.imageText}` : 'from a prompt'}`,
         ...turnLines(root, engine.blobs, ['HEAD -> main']),
         `now using session ${short(session.id)} (kontext use <session> to switch)`,
       ],

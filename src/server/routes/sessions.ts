@@ -98,10 +98,11 @@ async function creationInput(c: Context<ServerEnv>, ctx: ServerContext): Promise
     const { image_url, prompt, endpoint, ...rest } = await jsonBody(c, CreateSessionBody);
     const settings = { ...rest, endpoint };
     if (prompt !== undefined) return { ...settings, prompt };
-    // Downloaded here, through the guard, and handed over as bytes: the engine is never given
-    // a client's string it might read as a file path or fetch unguarded.
-    const bytes = await ctx.fetchImage(image_url!, { maxBytes: ctx.limits.imageBytes, signal: c.req.raw.signal });
-    return { ...settings, image: bytes };
+    // Downloaded here, through the server's own guard (its `ssrf` settings, not the engine's),
+    // and handed over as bytes: whatever the engine was opened with, a client's string never
+    // reaches it as a path or URL.
+    const bytes = await ctx.fetchImage(image_url!, { maxBytes: ctx.limits.imageBytes, signal: c.req.raw.signal, field: 'image_url' });
+    return { ...settings, image: { bytes } };
   }
   if (type === 'multipart/form-data') {
     query(c, NoQuery);
@@ -130,14 +131,14 @@ async function creationInput(c: Context<ServerEnv>, ctx: ServerContext): Promise
     if (!image) throw new ValidationError([{ field: 'image', message: 'is required (the image file)' }], 'form');
     // The body limit leaves room for multipart framing; the image itself gets the image limit.
     if (image.size > ctx.limits.imageBytes) throw new PayloadTooLargeError(ctx.limits.imageBytes, 'image');
-    return { ...settingsFromText(fields, 'form'), image: new Uint8Array(await image.arrayBuffer()) };
+    return { ...settingsFromText(fields, 'form'), image: { bytes: new Uint8Array(await image.arrayBuffer()) } };
   }
   if (type && RAW_IMAGE_TYPES.has(type)) {
     const q = query(c, UploadQuery);
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (bytes.length === 0) throw new MalformedRequestError('the request body is empty; send the image bytes');
     if (bytes.length > ctx.limits.imageBytes) throw new PayloadTooLargeError(ctx.limits.imageBytes, 'image');
-    return { ...settingsFromText(q, 'query'), image: bytes };
+    return { ...settingsFromText(q, 'query'), image: { bytes } };
   }
   throw new MalformedRequestError(
     `Content-Type '${type ?? 'none'}' cannot start a session; use application/json ({"image_url"} or {"prompt"}), multipart/form-data (field image) or an image/* body`,

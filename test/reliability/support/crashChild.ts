@@ -95,7 +95,8 @@ function hookedBlobs(inner: BlobStore): BlobStore {
 
 const store = SessionStore.open(args.dbFile);
 const provider = hooked(createFalProvider(args.fal));
-const engine = new SessionEngine({ store, blobs: hookedBlobs(new FileBlobStore(args.blobDir)), providers: [provider], defaultEndpoint: FAL_KONTEXT_PRO });
+// The image path comes from the parent test: a trusted caller.
+const engine = new SessionEngine({ store, blobs: hookedBlobs(new FileBlobStore(args.blobDir)), providers: [provider], defaultEndpoint: FAL_KONTEXT_PRO, allowLocalFiles: true });
 engine.events.subscribe((event) => {
   if (!event.turnId) return;
   if (event.type === 'turn.created' && event.prompt) {
@@ -111,7 +112,7 @@ engine.events.subscribe((event) => {
 say('READY');
 
 const sessions = [...args.sessions];
-for (let i = 0; i < args.newSessions; i++) sessions.push((await engine.startSession({ image: args.image, title: `${args.tag} new ${i}` })).id);
+for (let i = 0; i < args.newSessions; i++) sessions.push((await engine.startSession({ image: { path: args.image }, title: `${args.tag} new ${i}` })).id);
 for (const id of sessions) say(`SESSION ${id}`);
 await Promise.all(
   sessions.map(async (sessionId, s) => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LookupFn } from '../../../src/server/ssrf/index.js';
+import type { LookupFn } from '../../../src/net/ssrf/index.js';
 import { loopbackServer } from '../../server/support.js';
 import { testImage } from '../../support/images.js';
 import { ALICE, BOB, httpFixture, type HttpFixture } from './badInput/httpFixture.js';

@@ -43,7 +43,7 @@ export async function runFaultCase(testCase: FaultCase): Promise<FaultOutcome> {
   const engine = new SessionEngine({ store, blobs: new MemoryBlobStore(), providers: [provider], defaultEndpoint: FAL_KONTEXT_PRO });
   const violations: string[] = [];
   try {
-    const session = await engine.startSession({ image: await testImage() });
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
     server.faults.push(...testCase.faults);
     const prompt = `fault case: ${testCase.name}`;
     const turn = await engine.edit(session.id, prompt, { seed: 7 }, { memo: 'never' });

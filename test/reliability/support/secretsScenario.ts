@@ -55,14 +55,14 @@ export async function runSecretsScenario(options: { cliRuns: 'all' | 'few' }): P
   let httpResponses = 0;
   let echoes = 0;
   const fast = { submitRetry: { baseDelayMs: 5, maxDelayMs: 20 }, readRetry: { baseDelayMs: 5, maxDelayMs: 20 }, maxRetryAfterMs: 50, pollIntervalMs: 10, responseTimeoutMs: 2_000 };
-  const opened = openEngine({ dataDir, provider: 'fal', env: fenv(fal), fal: { ...fast, inlineMaxBytes: 0 } });
+  const opened = openEngine({ dataDir, provider: 'fal', env: fenv(fal), fal: { ...fast, inlineMaxBytes: 0 }, allowLocalFiles: true });
   const { engine } = opened;
   const events: unknown[] = [];
   engine.events.subscribe((e) => events.push(e));
   try {
     const image = join(dir, 'start.png');
     writeFileSync(image, await testImage());
-    const session = await engine.startSession({ image, title: 'secret hunting' });
+    const session = await engine.startSession({ image: { path: image }, title: 'secret hunting' });
     const edit = async (prompt: string, ...faults: Parameters<FalTestServer['faults']['push']>) => {
       fal.faults.push(...faults);
       echoes += faults.filter((f) => JSON.stringify(f).includes(SECRET_HALF)).length;

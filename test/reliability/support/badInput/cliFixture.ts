@@ -46,7 +46,7 @@ export async function cliFixture(): Promise<CliFixture> {
   const blobDir = join(dir, 'data', 'blobs');
   const store = SessionStore.open(db);
   const engine = new SessionEngine({ store, blobs: new FileBlobStore(blobDir), providers: [createLocalProvider()] });
-  const session = await engine.startSession({ image: await testImage(), title: 'cli target' });
+  const session = await engine.startSession({ image: { bytes: await testImage() }, title: 'cli target' });
   const first = await engine.edit(session.id, 'make it red', { seed: 1, num_images: 2 });
   await engine.edit(session.id, 'make it night', { seed: 2 });
   await engine.createBranch(session.id, 'alt', first.id);

@@ -6,7 +6,7 @@ import type { TurnView } from '../../../../src/engine/SessionEngine.js';
 import { SessionEngine } from '../../../../src/engine/SessionEngine.js';
 import { createLocalProvider } from '../../../../src/providers/local/index.js';
 import { createServer, type CreateServerOptions, type KontextServer } from '../../../../src/server/index.js';
-import type { ConnectTarget } from '../../../../src/server/ssrf/index.js';
+import type { ConnectTarget } from '../../../../src/net/ssrf/index.js';
 import type { SessionRow } from '../../../../src/store/schema.js';
 import { SessionStore } from '../../../../src/store/SessionStore.js';
 import { ALICE, BOB, loopbackOnly, noLookup, TOKENS } from '../../../server/support.js';
@@ -56,7 +56,7 @@ export async function httpFixture(options: CreateServerOptions = {}): Promise<Ht
     ...options,
     ssrf: { lookup: noLookup, connect: guard.hook, ...options.ssrf },
   });
-  const session = await engine.startSession({ image: await testImage(), owner: ALICE.owner, title: 'alice' });
+  const session = await engine.startSession({ image: { bytes: await testImage() }, owner: ALICE.owner, title: 'alice' });
   const first = await engine.edit(session.id, 'make it red', { seed: 1, num_images: 2 });
   const second = await engine.edit(session.id, 'make it night', { seed: 2 });
   await engine.createBranch(session.id, 'alt', first.id);

@@ -33,7 +33,7 @@ export async function libraryCases(f: LibraryFixture): Promise<LibraryCase[]> {
     for (const value of values) {
       const params = { [field]: value } as never;
       add('params', `edit ${field}=${show(value)}`, V, field, () => engine.edit(sid, 'make it red', params));
-      add('params', `startSession params.${field}=${show(value)}`, V, field, () => engine.startSession({ image: f.files.image, params }));
+      add('params', `startSession params.${field}=${show(value)}`, V, field, () => engine.startSession({ image: { path: f.files.image }, params }));
     }
     const value = values[0];
     add('params', `updateSession params.${field}=${show(value)}`, V, field, () => engine.updateSession(sid, { params: { [field]: value } as never }));
@@ -41,7 +41,7 @@ export async function libraryCases(f: LibraryFixture): Promise<LibraryCase[]> {
   }
   for (const field of UNKNOWN_FIELDS) {
     add('unknown field', `edit with unknown field ${JSON.stringify(field)}`, V, field.trim() || field, () => engine.edit(sid, 'make it red', { [field]: 1 } as never));
-    add('unknown field', `startSession with unknown param ${JSON.stringify(field)}`, V, field.trim() || field, () => engine.startSession({ image: f.files.image, params: { [field]: 1 } as never }));
+    add('unknown field', `startSession with unknown param ${JSON.stringify(field)}`, V, field.trim() || field, () => engine.startSession({ image: { path: f.files.image }, params: { [field]: 1 } as never }));
   }
   add('unknown field', 'edit with image_url among the params', V, 'image_url', () => engine.edit(sid, 'make it red', { image_url: 'https://example.com/x.png' } as never));
   add('unknown field', 'edit with a __proto__ key (JSON body)', V, '__proto__', () => engine.edit(sid, 'make it red', JSON.parse('{"__proto__": {"polluted": true}}') as never));
@@ -67,47 +67,71 @@ export async function libraryCases(f: LibraryFixture): Promise<LibraryCase[]> {
     add('prompt', `whatIf with a prompt that is ${name}`, V, 'prompt', () => engine.whatIf(sid, f.second.id, { prompt: prompt as never }));
   }
 
-  // ---- images to start from
+  // ---- images to start from (the fixture's engine reads local files; `f.defaults` is the library's defaults)
   const png = readFileSync(f.files.image);
+  const bytes = (b: Buffer) => ({ bytes: b });
   const images: [string, unknown][] = [
-    ['a truncated PNG', png.subarray(0, Math.floor(png.length / 2))],
-    ['a PNG signature and nothing else', png.subarray(0, 8)],
-    ['a JPEG header and garbage', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)])],
-    ['a GIF header and garbage', Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(100, 1)])],
-    ['random bytes', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))],
-    ['zero bytes', Buffer.alloc(0)],
-    ['text', Buffer.from('hello, this is not an image')],
-    ['an HTML page', Buffer.from('<!doctype html><html><body>hi</body></html>')],
-    ['a PDF', Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n')],
-    ['an SVG', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')],
-    ['an ELF executable', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(60)])],
-    ['a data URI of text', 'data:text/plain;base64,aGVsbG8='],
-    ['a data URI claiming PNG over text', 'data:image/png;base64,aGVsbG8gd29ybGQ='],
-    ['a data URI without a comma', 'data:image/png;base64'],
-    ['a file path that does not exist', f.files.missing],
-    ['a folder', f.files.folder],
-    ['a text file', f.files.text],
-    ['/etc/passwd by traversal', '../../../../../../../../etc/passwd'],
-    ['/dev/zero', '/dev/zero'],
-    ['a file: URL', 'file:///etc/passwd'],
-    ['an ftp: URL', 'ftp://example.com/x.png'],
-    ['a gopher: URL', 'gopher://127.0.0.1:6379/_INFO'],
+    ['a truncated PNG', bytes(png.subarray(0, Math.floor(png.length / 2)))],
+    ['a PNG signature and nothing else', bytes(png.subarray(0, 8))],
+    ['a JPEG header and garbage', bytes(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]))],
+    ['a GIF header and garbage', bytes(Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(100, 1)]))],
+    ['random bytes', bytes(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)))],
+    ['zero bytes', bytes(Buffer.alloc(0))],
+    ['text', bytes(Buffer.from('hello, this is not an image'))],
+    ['an HTML page', bytes(Buffer.from('<!doctype html><html><body>hi</body></html>'))],
+    ['a PDF', bytes(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'))],
+    ['an SVG', bytes(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'))],
+    ['an ELF executable', bytes(Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(60)]))],
+    ['bytes that are a string', { bytes: 'iVBORw0KGgo=' }],
+    ['bytes that are an ArrayBuffer', { bytes: new ArrayBuffer(8) }],
+    ['bytes with a contentType that is not a string', { bytes: png, contentType: 7 }],
+    ['a data URI of text', { dataUri: 'data:text/plain;base64,aGVsbG8=' }],
+    ['a data URI claiming PNG over text', { dataUri: 'data:image/png;base64,aGVsbG8gd29ybGQ=' }],
+    ['a data URI without a comma', { dataUri: 'data:image/png;base64' }],
+    ['a dataUri that is a URL', { dataUri: 'https://example.com/x.png' }],
+    ['a data URI over the size limit', { dataUri: `data:image/png;base64,${readFileSync(f.files.oversized).toString('base64')}` }],
+    ['a file path that does not exist', { path: f.files.missing }],
+    ['a folder', { path: f.files.folder }],
+    ['a text file', { path: f.files.text }],
+    ['/etc/passwd by traversal', { path: '../../../../../../../../etc/passwd' }],
+    ['/dev/zero', { path: '/dev/zero' }],
+    ['an empty path', { path: '' }],
+    ['a path that is a number', { path: 7 }],
+    ['a file: URL', { url: 'file:///etc/passwd' }],
+    ['an ftp: URL', { url: 'ftp://example.com/x.png' }],
+    ['a gopher: URL', { url: 'gopher://127.0.0.1:6379/_INFO' }],
+    ['a url that is not a URL', { url: 'x' }],
+    ['a bare string (a path)', f.files.image],
+    ['a bare string (a URL)', 'https://example.com/x.png'],
+    ['a bare data URI', 'data:image/png;base64,aGVsbG8='],
     ['an empty string', ''],
+    ['bare bytes (a Buffer)', png],
+    ['bare bytes (a Uint8Array)', new Uint8Array(png)],
     ['a number', 7],
     ['null', null],
-    ['an object without bytes', { url: 'x' }],
-    ['bytes over the size limit', readFileSync(f.files.oversized)],
-    ['a file over the size limit', f.files.oversized],
+    ['an array', [{ path: f.files.image }]],
+    ['an empty object', {}],
+    ['an object with none of the keys', { uri: 'https://example.com/x.png' }],
+    ['a path and a url', { path: f.files.image, url: 'https://example.com/x.png' }],
+    ['bytes and a dataUri', { bytes: png, dataUri: 'data:image/png;base64,aGVsbG8=' }],
+    ['a url with an unknown key', { url: 'https://example.com/x.png', headers: { cookie: 'x' } }],
+    ['bytes over the size limit', bytes(readFileSync(f.files.oversized))],
+    ['a file over the size limit', { path: f.files.oversized }],
   ];
   for (const [name, image] of images) add('image', `startSession from ${name}`, V, 'image', () => engine.startSession({ image: image as never }));
-  add('image', 'startSession with both an image and a prompt', V, 'image', () => engine.startSession({ image: f.files.image, prompt: 'a cat' }));
+  add('image', 'startSession with both an image and a prompt', V, 'image', () => engine.startSession({ image: { path: f.files.image }, prompt: 'a cat' }));
   add('image', 'startSession with neither an image nor a prompt', V, 'image', () => engine.startSession({}));
+  add('image', 'startSession from { path } on an engine without allowLocalFiles', V, 'allowLocalFiles', () => f.defaults.startSession({ image: { path: f.files.image } }));
+  // Numeric literals only: the guard judges them without a DNS query, and refuses before connecting.
+  for (const url of ['http://127.0.0.1:9/x.png', 'http://[::1]:9/x.png', 'http://2130706433:9/x.png', 'http://10.0.0.1/x.png', 'http://169.254.169.254/latest/meta-data/']) {
+    add('image', `startSession from { url: ${url} } with the default fetcher`, ['UNSAFE_URL'], 'image.url', () => f.defaults.startSession({ image: { url } }));
+  }
 
   // ---- session settings
-  add('session', 'startSession with an unknown endpoint', V, 'endpoint', () => engine.startSession({ image: f.files.image, endpoint: 'fal-ai/flux-pro/kontext/../../admin' }));
-  add('session', 'startSession on fal without a key', V, 'provider', () => engine.startSession({ image: f.files.image, endpoint: 'fal-ai/flux-pro/kontext' }));
+  add('session', 'startSession with an unknown endpoint', V, 'endpoint', () => engine.startSession({ image: { path: f.files.image }, endpoint: 'fal-ai/flux-pro/kontext/../../admin' }));
+  add('session', 'startSession on fal without a key', V, 'provider', () => engine.startSession({ image: { path: f.files.image }, endpoint: 'fal-ai/flux-pro/kontext' }));
   for (const budget of [-1, 1.5, Number.NaN, '100', Number.POSITIVE_INFINITY]) {
-    add('session', `startSession with budgetMicros ${show(budget)}`, V, 'budgetMicros', () => engine.startSession({ image: f.files.image, budgetMicros: budget as never }));
+    add('session', `startSession with budgetMicros ${show(budget)}`, V, 'budgetMicros', () => engine.startSession({ image: { path: f.files.image }, budgetMicros: budget as never }));
     add('session', `updateSession with budgetMicros ${show(budget)}`, V, 'budgetMicros', () => engine.updateSession(sid, { budgetMicros: budget as never }));
   }
   add('session', 'updateSession with an unknown endpoint', V, 'endpoint', () => engine.updateSession(sid, { endpoint: 'nope/nope' }));

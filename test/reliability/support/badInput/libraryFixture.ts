@@ -23,7 +23,10 @@ export interface LibraryFixture {
   dbFile: string;
   blobDir: string;
   store: SessionStore;
+  /** Reads local files (`allowLocalFiles`), so the path cases reach the file checks. */
   engine: SessionEngine;
+  /** An engine over the same store and archive with the library's defaults: no local files, the SSRF guard. */
+  defaults: SessionEngine;
   session: SessionRow;
   root: TurnView;
   first: TurnView;
@@ -40,13 +43,14 @@ export async function libraryFixture(): Promise<LibraryFixture> {
   const dbFile = join(dir, 'data', 'kontext.db');
   const blobDir = join(dir, 'data', 'blobs');
   const store = SessionStore.open(dbFile);
-  const engine = new SessionEngine({ store, blobs: new FileBlobStore(blobDir), providers: [createLocalProvider()], maxInputBytes: FIXTURE_MAX_INPUT_BYTES });
-  const session = await engine.startSession({ image: await testImage(), title: 'bad input target' });
+  const engine = new SessionEngine({ store, blobs: new FileBlobStore(blobDir), providers: [createLocalProvider()], maxInputBytes: FIXTURE_MAX_INPUT_BYTES, allowLocalFiles: true });
+  const defaults = new SessionEngine({ store, blobs: new FileBlobStore(blobDir), providers: [createLocalProvider()], maxInputBytes: FIXTURE_MAX_INPUT_BYTES });
+  const session = await engine.startSession({ image: { bytes: await testImage() }, title: 'bad input target' });
   const root = (await engine.head(session.id))!;
   const first = await engine.edit(session.id, 'make it red', { seed: 1, num_images: 2 });
   const second = await engine.edit(session.id, 'make it night', { seed: 2 });
   await engine.createBranch(session.id, 'alt', first.id);
-  const other = await engine.startSession({ image: await testImage(40, 30), title: 'someone else' });
+  const other = await engine.startSession({ image: { bytes: await testImage(40, 30) }, title: 'someone else' });
   const bundle = join(dir, 'good.kontext.tgz');
   await engine.exportSession(session.id, bundle);
 
@@ -68,6 +72,7 @@ export async function libraryFixture(): Promise<LibraryFixture> {
     blobDir,
     store,
     engine,
+    defaults,
     session: await store.getSession(session.id),
     root,
     first,
@@ -77,6 +82,7 @@ export async function libraryFixture(): Promise<LibraryFixture> {
     files,
     close: async () => {
       await engine.close();
+      await defaults.close();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     },

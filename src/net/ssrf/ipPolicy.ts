@@ -27,7 +27,7 @@ export type AddressVerdict =
   | { allowed: false; address: string; family: 4 | 6; reason: UnsafeUrlReason };
 
 /**
- * Decides whether the server may connect to an IP address. Only ordinary public unicast
+ * Decides whether we may connect to an IP address. Only ordinary public unicast
  * passes: an allow-list of what is safe, rather than a deny-list of what is not, so a range
  * we forgot is refused instead of fetched. IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is judged as
  * the IPv4 address it is; the returned `address` is that normalised form, the one to connect to.

@@ -20,7 +20,7 @@ export type UnsafeUrlReason =
   | 'too-many-redirects';
 
 /**
- * An image URL the server will not fetch because of where it points (HTTP 422). The address
+ * An image URL that will not be fetched because of where it points (HTTP 422). The address
  * a name resolved to is kept on the error for the server log but never sent to the client:
  * it would let anyone map our internal DNS.
  */
@@ -29,8 +29,8 @@ export class UnsafeUrlError extends KontextError {
   readonly host: string | undefined;
   readonly address: string | undefined;
 
-  constructor(reason: UnsafeUrlReason, message: string, options: { host?: string; address?: string } = {}) {
-    super('UNSAFE_URL', message, { details: { field: 'image_url', reason, ...(options.host === undefined ? {} : { host: options.host }) } });
+  constructor(reason: UnsafeUrlReason, message: string, options: { host?: string; address?: string; field?: string } = {}) {
+    super('UNSAFE_URL', message, { details: { field: options.field ?? 'image_url', reason, ...(options.host === undefined ? {} : { host: options.host }) } });
     this.reason = reason;
     this.host = options.host;
     this.address = options.address;

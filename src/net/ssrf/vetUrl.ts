@@ -1,12 +1,22 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { ValidationError } from '../../errors/ValidationError.js';
 import { checkAddress, isIpLiteral } from './ipPolicy.js';
-import { UnsafeUrlError } from './UnsafeUrlError.js';
+import { UnsafeUrlError, type UnsafeUrlReason } from './UnsafeUrlError.js';
 
 /** Resolves a host name to its addresses (all of them). Injected in tests so no DNS query leaves the machine. */
 export type LookupFn = (hostname: string) => Promise<readonly { address: string; family: number }[]>;
 
 export const systemLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+export interface VetOptions {
+  lookup: LookupFn;
+  /** Host names trusted as they are (normalised with {@link normaliseHost}). */
+  allowHosts: ReadonlySet<string>;
+  /** Address kinds (as {@link checkAddress} names them) accepted besides public unicast. Default none. */
+  allowReasons?: ReadonlySet<UnsafeUrlReason>;
+  /** The input field refusals name. Default `image_url`. */
+  field?: string;
+}
 
 /** A URL that passed the checks, with the one address every connection for it must go to. */
 export interface VettedTarget {
@@ -23,22 +33,24 @@ export interface VettedTarget {
 
 /**
  * Checks a URL before anything is sent: http(s) only, no credentials, and every address the
- * host resolves to must be public unicast (unless the host is allow-listed). Numeric host
+ * host resolves to must be public unicast (unless the host is allow-listed, or its kind of
+ * address is in `allowReasons`). Numeric host
  * spellings (`2130706433`, `0x7f.1`, `017700000001`, `[::ffff:127.0.0.1]`) are already
  * canonical IP literals once `new URL` has parsed them, so they are judged like `127.0.0.1`.
  * Resolves once: the caller must connect to `address` and nowhere else.
  */
-export async function vetUrl(input: string | URL, options: { lookup: LookupFn; allowHosts: ReadonlySet<string> }): Promise<VettedTarget> {
+export async function vetUrl(input: string | URL, options: VetOptions): Promise<VettedTarget> {
+  const field = options.field ?? 'image_url';
   let url: URL;
   try {
     url = new URL(input);
   } catch {
-    throw new UnsafeUrlError('invalid-url', `image_url ${JSON.stringify(String(input).slice(0, 200))} is not a valid URL`);
+    throw new UnsafeUrlError('invalid-url', `${field} ${JSON.stringify(String(input).slice(0, 200))} is not a valid URL`, { field });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UnsafeUrlError('scheme', `image_url scheme '${url.protocol}' is not allowed; allowed: http:, https:`);
+    throw new UnsafeUrlError('scheme', `${field} scheme '${url.protocol}' is not allowed; allowed: http:, https:`, { field });
   }
-  if (url.username || url.password) throw new UnsafeUrlError('credentials', 'image_url must not carry a user name or password');
+  if (url.username || url.password) throw new UnsafeUrlError('credentials', `${field} must not carry a user name or password`, { field });
   const hostname = normaliseHost(url.hostname);
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
   const trusted = options.allowHosts.has(hostname);
@@ -50,27 +62,27 @@ export async function vetUrl(input: string | URL, options: { lookup: LookupFn; a
     try {
       candidates = await options.lookup(hostname);
     } catch (error) {
-      throw new ValidationError([{ field: 'image_url', message: `host '${hostname}' could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})` }]);
+      throw new ValidationError([{ field, message: `host '${hostname}' could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})` }]);
     }
-    if (candidates.length === 0) throw new ValidationError([{ field: 'image_url', message: `host '${hostname}' has no addresses` }]);
+    if (candidates.length === 0) throw new ValidationError([{ field, message: `host '${hostname}' has no addresses` }]);
   }
 
   // Every address is judged, not just the one we pick: a name with one public and one private
   // record is refused, so no choice of ours (or of a retry) can land inside.
   const verdicts = candidates.map((c) => {
-    if (!isIpLiteral(c.address)) throw new ValidationError([{ field: 'image_url', message: `host '${hostname}' resolved to '${c.address}', which is not an IP address` }]);
+    if (!isIpLiteral(c.address)) throw new ValidationError([{ field, message: `host '${hostname}' resolved to '${c.address}', which is not an IP address` }]);
     return checkAddress(c.address);
   });
   if (!trusted) {
-    const refused = verdicts.find((v) => !v.allowed);
+    const refused = verdicts.find((v) => !v.allowed && !options.allowReasons?.has(v.reason));
     if (refused && !refused.allowed) {
       const literal = isIpLiteral(hostname);
       throw new UnsafeUrlError(
         refused.reason,
         literal
-          ? `image_url points at ${hostname}, a ${refused.reason} address; only public addresses are fetched`
-          : `image_url host '${hostname}' resolves to a ${refused.reason} address; only public addresses are fetched`,
-        { host: hostname, address: refused.address },
+          ? `${field} points at ${hostname}, a ${refused.reason} address; only public addresses are fetched`
+          : `${field} host '${hostname}' resolves to a ${refused.reason} address; only public addresses are fetched`,
+        { host: hostname, address: refused.address, field },
       );
     }
   }
