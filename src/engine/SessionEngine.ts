@@ -677,7 +677,8 @@ export class SessionEngine {
   private checkPrompt(prompt: unknown): string {
     if (typeof prompt !== 'string') throw new ValidationError([{ field: 'prompt', message: `is a ${typeof prompt}; expected a string` }]);
     const trimmed = prompt.trim();
-    if (trimmed.length === 0) throw new ValidationError([{ field: 'prompt', message: 'must not be empty' }]);
+    // Format characters (U+200B zero-width space and the like) show nothing: a prompt of only those is empty.
+    if (trimmed.replace(/[\p{Cf}\s]/gu, '').length === 0) throw new ValidationError([{ field: 'prompt', message: 'must not be empty (it has no visible characters)' }]);
     if (trimmed.length > MAX_PROMPT_LENGTH) throw new ValidationError([{ field: 'prompt', message: `is ${trimmed.length} characters long; the maximum is ${MAX_PROMPT_LENGTH}` }]);
     return trimmed;
   }

@@ -1041,6 +1041,10 @@ const REF_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,99}$/;
 
 /** Throws a ValidationError (field `branch`) unless `name` is a valid branch name. */
 export function validateRefName(name: string): void {
+  // HEAD and its relatives are how turns are named (`HEAD~2`): a branch called so would shadow them.
+  if (/^HEAD([~^]\d*)*$/i.test(name)) {
+    throw new ValidationError([{ field: 'branch', message: `${JSON.stringify(name)} is not allowed as a branch name: it reads as HEAD, which names a turn` }]);
+  }
   if (!REF_NAME_RE.test(name) || name.includes('..') || name.endsWith('/') || name.endsWith('.')) {
     throw new ValidationError([
       { field: 'branch', message: `${JSON.stringify(name)} is not a valid branch name; use 1-100 of letters, digits, '.', '_', '-', '/', starting with a letter or digit, without '..'` },

@@ -356,6 +356,21 @@ describe('refused bundles leave the store and the archive unchanged', () => {
     expect((error as ValidationError).issues.map((i) => i.field)).toContain('turns.2.parentId');
   });
 
+  it.each([
+    ['a branch named a b/../..', (m: Record<string, any>) => void (m.refs[0].name = 'a b/../..'), 'refs.0.name'],
+    ['a branch named HEAD', (m: Record<string, any>) => void (m.refs[0].name = 'HEAD'), 'refs.0.name'],
+    ['a headRef naming no branch', (m: Record<string, any>) => void (m.session.headRef = 'nowhere'), 'session.headRef'],
+    ['a redoStack with an unknown turn', (m: Record<string, any>) => void (m.session.redoStack = ['unknownturn1']), 'session.redoStack.0'],
+    ['selectedOutput 7 on a turn with one output', (m: Record<string, any>) => void (m.turns[1].selectedOutput = 7), 'turns.1.selectedOutput'],
+    ['costMicros -999999999', (m: Record<string, any>) => void (m.turns[1].costMicros = -999_999_999), 'turns.1.costMicros'],
+  ])('a manifest with %s is refused naming the field, nothing half-imported', async (_name, change, field) => {
+    const { file } = await exportedBundle();
+    const broken = await rewriteBundle(file, (dir) => editManifest(dir, change));
+    const error = await expectRefused(broken);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.field)).toContain(field);
+  });
+
   it('a bundle without manifest.json is refused', async () => {
     const { file } = await exportedBundle();
     const headless = await rewriteBundle(file, (dir) => rm(join(dir, 'manifest.json')));

@@ -1,5 +1,6 @@
+import { validateRefName } from '../../store/SessionStore.js';
 import { IntegrityError } from '../../errors/IntegrityError.js';
-import type { ValidationIssue } from '../../errors/ValidationError.js';
+import type { ValidationError, ValidationIssue } from '../../errors/ValidationError.js';
 import { refused, type BundleManifest, type ManifestTurn } from './manifest.js';
 import type { StagedBlob } from './readBundle.js';
 
@@ -82,6 +83,26 @@ export function checkGraph(manifest: BundleManifest, staged: ReadonlyMap<string,
     if (!turnsById.has(ref.turnId)) issues.push({ field: `refs.${i}.turnId`, message: `'${ref.turnId}' is not a turn of this bundle` });
     if (refNames.has(ref.name)) issues.push({ field: `refs.${i}.name`, message: `branch '${ref.name}' is listed twice` });
     refNames.add(ref.name);
+    // The rules a live session's branches follow hold for imported ones too.
+    try {
+      validateRefName(ref.name);
+    } catch (error) {
+      issues.push({ field: `refs.${i}.name`, message: (error as ValidationError).issues[0]!.message });
+    }
+  });
+
+  const { headRef, redoStack } = manifest.session;
+  if (headRef !== null && !refNames.has(headRef)) issues.push({ field: 'session.headRef', message: `'${headRef}' names no branch of this bundle` });
+  redoStack.forEach((turnId, i) => {
+    if (!turnsById.has(turnId)) issues.push({ field: `session.redoStack.${i}`, message: `'${turnId}' is not a turn of this bundle` });
+  });
+  const outputCount = new Map<string, number>();
+  for (const output of manifest.outputs) outputCount.set(output.turnId, (outputCount.get(output.turnId) ?? 0) + 1);
+  manifest.turns.forEach((turn, i) => {
+    if (!Number.isInteger(turn.costMicros) || turn.costMicros < 0) issues.push({ field: `turns.${i}.costMicros`, message: `is ${turn.costMicros}; a cost is a whole non-negative number of micro-dollars` });
+    const count = outputCount.get(turn.id) ?? 0;
+    if (count > 0 && turn.selectedOutput >= count) issues.push({ field: `turns.${i}.selectedOutput`, message: `is ${turn.selectedOutput}; turn '${turn.id}' has outputs 0 to ${count - 1}` });
+    if (count === 0 && turn.selectedOutput !== 0) issues.push({ field: `turns.${i}.selectedOutput`, message: `is ${turn.selectedOutput}; turn '${turn.id}' has no outputs` });
   });
 
   if (issues.length > 0) throw refused(issues);

@@ -10,6 +10,7 @@ import type { BundleDeps } from './BundleDeps.js';
 import { checkGraph } from './checkGraph.js';
 import { parseManifest, type ManifestTurn } from './manifest.js';
 import { readBundle } from './readBundle.js';
+import { settleUnfinished } from './unfinishedTurns.js';
 import { blobFromManifest, outputFromManifest, refFromManifest, sessionFromManifest, turnFromManifest } from './rows.js';
 
 /** Default cap on what one bundle may unpack to. */
@@ -83,11 +84,12 @@ export async function importBundle(deps: BundleDeps, file: string, options: Impo
 
     if (!alreadyPresent) {
       try {
+        const settled = settleUnfinished(session, orderedTurns.map(turnFromManifest), manifest.refs.map(refFromManifest), new Date());
         await store.insertSessionGraph({
-          session,
-          turns: orderedTurns.map(turnFromManifest),
+          session: settled.session,
+          turns: settled.turns,
           outputs: manifest.outputs.map(outputFromManifest),
-          refs: manifest.refs.map(refFromManifest),
+          refs: settled.refs,
           blobs: manifest.blobs.map(blobFromManifest),
         });
       } catch (error) {

@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MemoryBlobStore } from '../../src/blobs/MemoryBlobStore.js';
+import { SessionEngine } from '../../src/engine/SessionEngine.js';
+import { ValidationError } from '../../src/errors/index.js';
+import { EndpointRegistry } from '../../src/kontext/endpoints.js';
+import { createLocalProvider } from '../../src/providers/local/index.js';
+import { SessionStore } from '../../src/store/SessionStore.js';
+import { gatedProvider } from '../support/gatedProvider.js';
+import { testImage } from '../support/images.js';
+import { testTempDir } from '../support/testTempDir.js';
+
+const PRICED = new EndpointRegistry().withPrices({ 'local/kontext-sim': 80_000 });
+
+function engineWith(store: SessionStore) {
+  const gated = gatedProvider(createLocalProvider());
+  return { gated, engine: new SessionEngine({ store, blobs: new MemoryBlobStore(), providers: [gated.provider], endpoints: PRICED }) };
+}
+
+describe('importing a bundle never spends the importer’s money', () => {
+  it('50 turns still pending at export (4 images each, budget 0) arrive failed as NOT_FINISHED_AT_EXPORT: resume submits none', async () => {
+    const dir = testTempDir('import-unfinished-');
+    const source = SessionStore.inMemory();
+    const { engine: exporter } = engineWith(source);
+    const session = await exporter.startSession({ image: { bytes: await testImage() }, budgetMicros: 0 });
+    const root = session.headTurnId!;
+    const inputBlob = (await source.outputsOf(root))[0]!.blobHash;
+    const pending = [];
+    for (let i = 0; i < 50; i++) {
+      pending.push(await source.appendTurn({ sessionId: session.id, parentId: root, kind: 'edit', endpointId: 'local/kontext-sim', provider: 'local', prompt: `edit ${i}`, params: { prompt: `edit ${i}`, seed: i, num_images: 4 }, inputBlob }, { moveHead: i === 49 }));
+    }
+    const file = join(dir, 'hand-edited.kontext.tgz');
+    await exporter.exportSession(session.id, file);
+
+    const target = SessionStore.inMemory();
+    const { engine, gated } = engineWith(target);
+    await engine.importBundle(file);
+    const report = await engine.resume();
+    expect(report.resumed).toEqual([]);
+    expect(gated.submitted).toEqual([]);
+    for (const turn of pending) {
+      expect(await target.getTurn(turn.id)).toMatchObject({ status: 'failed', errorCode: 'NOT_FINISHED_AT_EXPORT', costMicros: 0 });
+    }
+    expect((await target.getTurn(pending[0]!.id)).errorMessage).toContain('was pending when its session was exported');
+    // HEAD (on the last of them at export) is back on the root, attached to main.
+    expect(await target.getSession(session.id)).toMatchObject({ headTurnId: root, headRef: 'main' });
+  });
+});
+
+describe('branch names', () => {
+  it.each(['HEAD', 'HEAD~2', 'HEAD^', 'head~1'])('%s is refused: it reads as HEAD', async (name) => {
+    const { engine } = engineWith(SessionStore.inMemory());
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
+    await expect(engine.createBranch(session.id, name)).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('prompts', () => {
+  it.each(['\u200b', '\u200b\u200d \u2060', '\ufeff\t'])('a prompt of only invisible characters (%j) is refused as empty', async (prompt) => {
+    const { engine, gated } = engineWith(SessionStore.inMemory());
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
+    await expect(engine.edit(session.id, prompt)).rejects.toThrow(/no visible characters/);
+    expect(gated.submitted).toEqual([]);
+  });
+});
