@@ -1,5 +1,9 @@
-/** Each run of control characters: line breaks, tabs, ESC and the rest of C0 and C1. */
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
+/**
+ * Each run of control characters: line breaks, tabs, ESC and the rest of C0 and C1, and the
+ * bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), which can make a prompt
+ * display as other text than it is ("Trojan Source").
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
 
 /**
  * Text as part of one line on a terminal, each run of control characters shown as one

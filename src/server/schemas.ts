@@ -35,7 +35,7 @@ export const ImagePath = z.object({ hash: Hash });
 
 export const NoQuery = z.object({}).strict();
 export const EditQuery = z
-  .object({ wait: z.enum(['true', 'false']).optional().meta({ description: 'true: answer when the turn has finished (200) instead of at once (202).' }) })
+  .object({ wait: z.enum(['true', 'false']).optional().meta({ description: 'true: answer when the turn has finished (201) instead of at once (202).' }) })
   .strict();
 export const EventsQuery = z
   .object({
