@@ -628,7 +628,7 @@ export class SessionEngine {
 
   /** Imports a bundle (verifying every image hash); importing the same bundle twice is a no-op. */
   importBundle(file: string, options: { owner?: string | null; maxBytes?: number } = {}): ReturnType<typeof importBundle> {
-    return importBundle({ store: this.store, blobs: this.blobs }, file, options);
+    return importBundle({ store: this.store, blobs: this.blobs, endpoints: this.endpoints }, file, options);
   }
 
   // ------------------------------------------------------------------ cost

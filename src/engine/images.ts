@@ -130,25 +130,32 @@ export async function readImageInput(input: ImageInput, options: ReadImageOption
 }
 
 /**
- * Puts verified image bytes into the archive and records their metadata. Refuses bytes that
- * are not an image we accept or that do not decode, so nothing broken enters a session.
+ * Refuses bytes that are not an image we accept or that do not decode; returns the type and
+ * size. `field` names where they came from in the error.
  */
-export async function archiveImage(deps: { store: SessionStore; blobs: BlobStore }, bytes: Buffer, field = 'image'): Promise<BlobRow> {
+export async function checkDecodableImage(bytes: Buffer, field: string): Promise<{ contentType: string; width?: number; height?: number }> {
   const contentType = sniffImageType(bytes);
   if (!contentType) {
     throw new ValidationError([{ field, message: `is not a supported image; allowed: ${ACCEPTED_IMAGE_TYPES.map((t) => t.slice(6)).join(', ')}` }]);
   }
-  let width: number | undefined;
-  let height: number | undefined;
   try {
-    ({ width, height } = await sharp(bytes).metadata());
+    const { width, height } = await sharp(bytes).metadata();
     // metadata() reads only the header: decoding every pixel is what finds a truncated or
     // corrupt body. 'truncated' (not sharp's default 'warning') keeps accepting the slightly
     // irregular files cameras and browsers cope with, such as bytes after the end marker.
     await sharp(bytes, { failOn: 'truncated' }).stats();
+    return { contentType, width, height };
   } catch {
     throw new ValidationError([{ field, message: `looks like ${contentType} but does not decode (truncated or corrupt)` }]);
   }
+}
+
+/**
+ * Puts verified image bytes into the archive and records their metadata. Refuses bytes that
+ * are not an image we accept or that do not decode, so nothing broken enters a session.
+ */
+export async function archiveImage(deps: { store: SessionStore; blobs: BlobStore }, bytes: Buffer, field = 'image'): Promise<BlobRow> {
+  const { contentType, width, height } = await checkDecodableImage(bytes, field);
   const { hash, size } = await deps.blobs.put(bytes);
   return deps.store.recordBlob({ hash, size, contentType, width: width ?? null, height: height ?? null });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { FileBlobStore } from '../../src/blobs/index.js';
 import { exportSession, importBundle, BUNDLE_FORMAT, BUNDLE_VERSION, type BundleDeps } from '../../src/engine/bundle/index.js';
 import { ConflictError, IntegrityError, ValidationError } from '../../src/errors/index.js';
 import { SessionStore } from '../../src/store/index.js';
+import { EndpointRegistry } from '../../src/kontext/endpoints.js';
 import { testTempDir } from '../support/testTempDir.js';
 
 const stores: SessionStore[] = [];
@@ -369,6 +371,37 @@ describe('refused bundles leave the store and the archive unchanged', () => {
     const error = await expectRefused(broken);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((i) => i.field)).toContain(field);
+  });
+
+  it('a blob whose hash matches but is not an image is refused, with the decode check not skipped', async () => {
+    const { file } = await exportedBundle();
+    const text = Buffer.from('not an image at all, but its hash is right');
+    const hash = createHash('sha256').update(text).digest('hex');
+    const broken = await rewriteBundle(file, async (dir) => {
+      const old = readdirSync(join(dir, 'blobs'))[0]!;
+      await rm(join(dir, 'blobs', old));
+      await writeFile(join(dir, 'blobs', hash), text);
+      await editManifest(dir, (m) => {
+        const swap = (h: string | null) => (h === old ? hash : h);
+        for (const b of m.blobs) if (b.hash === old) Object.assign(b, { hash, size: text.length });
+        for (const o of m.outputs) o.blobHash = swap(o.blobHash);
+        for (const t of m.turns) t.inputBlob = swap(t.inputBlob);
+      });
+    });
+    const error = await expectRefused(broken);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]).toMatchObject({ field: `blobs/${hash}` });
+    expect(error.message).toMatch(/not a supported image/);
+  });
+
+  it('a manifest naming an endpoint this engine does not know is refused', async () => {
+    const { file } = await exportedBundle();
+    const broken = await rewriteBundle(file, (dir) => editManifest(dir, (m) => void (m.turns[1].endpointId = 'fal-ai/flux-pro/kontext/../../admin')));
+    const target = freshDeps();
+    const error = await importBundle({ ...target, endpoints: new EndpointRegistry() }, broken).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.field)).toContain('turns.1.endpointId');
+    expect(rowCounts(target.store).sessions).toBe(0);
   });
 
   it('a bundle without manifest.json is refused', async () => {

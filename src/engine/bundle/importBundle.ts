@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConflictError } from '../../errors/ConflictError.js';
@@ -8,7 +8,10 @@ import type { SessionStore } from '../../store/SessionStore.js';
 import type { SessionRow } from '../../store/schema.js';
 import type { BundleDeps } from './BundleDeps.js';
 import { checkGraph } from './checkGraph.js';
-import { parseManifest, type ManifestTurn } from './manifest.js';
+import { ValidationError } from '../../errors/ValidationError.js';
+import type { EndpointRegistry } from '../../kontext/endpoints.js';
+import { checkDecodableImage } from '../images.js';
+import { parseManifest, type BundleManifest, type ManifestTurn } from './manifest.js';
 import { readBundle } from './readBundle.js';
 import { settleUnfinished } from './unfinishedTurns.js';
 import { blobFromManifest, outputFromManifest, refFromManifest, sessionFromManifest, turnFromManifest } from './rows.js';
@@ -65,6 +68,10 @@ export async function importBundle(deps: BundleDeps, file: string, options: Impo
     });
     const manifest = parseManifest(staged.manifest);
     const orderedTurns = checkGraph(manifest, staged.blobs);
+    if (deps.endpoints) checkEndpoints(manifest, deps.endpoints);
+    // A hash that matches says the bytes are the ones exported, not that they are an image:
+    // each is checked as an upload would be before anything is archived.
+    for (const [hash, { path }] of staged.blobs) await checkDecodableImage(await readFile(path), `blobs/${hash}`);
     const session: SessionRow = {
       ...sessionFromManifest(manifest.session),
       owner: options.owner === undefined ? manifest.session.owner : options.owner,
@@ -133,4 +140,15 @@ async function isAlreadyPresent(store: SessionStore, session: SessionRow, turns:
     }
   }
   return false;
+}
+
+/** Every endpoint the session and its turns name must be one this engine knows, or the session could not be continued. */
+function checkEndpoints(manifest: BundleManifest, endpoints: EndpointRegistry): void {
+  const known = new Set(endpoints.list().map((e) => e.id));
+  const issues = [];
+  if (!known.has(manifest.session.defaultEndpoint)) issues.push({ field: 'session.defaultEndpoint', message: `'${manifest.session.defaultEndpoint}' is not a known endpoint` });
+  manifest.turns.forEach((turn, i) => {
+    if (turn.endpointId !== null && !known.has(turn.endpointId)) issues.push({ field: `turns.${i}.endpointId`, message: `'${turn.endpointId}' is not a known endpoint` });
+  });
+  if (issues.length > 0) throw new ValidationError(issues, 'bundle manifest');
 }
