@@ -28,6 +28,7 @@ export const EXIT_CODE_BY_CODE = {
   AUTH: EXIT.failed,
   FORBIDDEN: EXIT.failed,
   NOT_FOUND: EXIT.failed,
+  METHOD_NOT_ALLOWED: EXIT.failed,
   CONFLICT: EXIT.failed,
   BUDGET_EXCEEDED: EXIT.failed,
   CANCELLED: EXIT.failed,

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   AUTH: 'credentials are missing or refused: a client bearer token, or the provider refusing our key',
   FORBIDDEN: 'a request from another origin to the token-less loopback server',
   NOT_FOUND: 'a session, turn, branch, image, bundle or route that does not exist (or is not yours)',
+  METHOD_NOT_ALLOWED: 'the resource exists but does not answer this HTTP method; the Allow header lists those it does',
   CONFLICT: 'the request conflicts with the current state (nothing to undo, the branch exists)',
   BUDGET_EXCEEDED: 'the turn would take the session over its budget; nothing was submitted',
   CANCELLED: 'the caller aborted, or the job was cancelled on the provider',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { allowedMethods } from './allowedMethods.js';
 import type { ImageFetcher } from '../engine/images.js';
 import type { SessionEngine } from '../engine/SessionEngine.js';
 import { Access } from './access.js';
@@ -111,7 +112,12 @@ export function createServer(engine: SessionEngine, options: CreateServerOptions
   let shuttingDown = false;
   const app = new Hono<ServerEnv>();
   app.onError((error, c) => errorResponse(c, error, log));
-  app.notFound((c) => send(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length === 0) return send(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`);
+    c.header('Allow', allowed.join(', '));
+    return send(c, 405, 'METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}`);
+  });
   app.use('*', async (c, next) => {
     if (!shuttingDown) return next();
     c.header('Connection', 'close');

@@ -53,17 +53,17 @@ describe('bad input never yields a 500', () => {
     }
   });
 
-  it('unknown routes and methods are a JSON 404', async () => {
+  it('unknown routes are a JSON 404; a known route with a method it does not answer is a JSON 405', async () => {
     const { app } = makeServer(makeEngine());
-    for (const [method, path] of [
-      ['GET', '/nowhere'],
-      ['PUT', '/sessions'],
-      ['POST', '/images/abc'],
-      ['GET', '/sessions/a/b/c/d/e'],
+    for (const [method, path, status, code] of [
+      ['GET', '/nowhere', 404, 'NOT_FOUND'],
+      ['GET', '/sessions/a/b/c/d/e', 404, 'NOT_FOUND'],
+      ['PUT', '/sessions', 405, 'METHOD_NOT_ALLOWED'],
+      ['POST', '/images/abc', 405, 'METHOD_NOT_ALLOWED'],
     ] as const) {
       const res = await app.request(path, { method });
-      expect(res.status, `${method} ${path}`).toBe(404);
-      expect(ErrorJson.parse(await res.json()).error.code).toBe('NOT_FOUND');
+      expect(res.status, `${method} ${path}`).toBe(status);
+      expect(ErrorJson.parse(await res.json()).error.code).toBe(code);
     }
   });
 

@@ -11,7 +11,7 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details: Record<string, unknown> };
 }
 
-const GENERIC_CODES: Partial<Record<number, ErrorCode>> = { 400: 'MALFORMED', 401: 'AUTH', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'NOT_FOUND', 413: 'TOO_LARGE', 429: 'RATE_LIMITED' };
+const GENERIC_CODES: Partial<Record<number, ErrorCode>> = { 400: 'MALFORMED', 401: 'AUTH', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'TOO_LARGE', 429: 'RATE_LIMITED' };
 
 /**
  * Turns anything thrown by a route into the JSON error shape. Unknown errors become a 500 with

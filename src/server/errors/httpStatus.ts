@@ -15,6 +15,7 @@ export const HTTP_STATUS_BY_CODE = {
   AUTH: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   // The session's budget is state, like HEAD: the same request may succeed after raising it.
   BUDGET_EXCEEDED: 409,
