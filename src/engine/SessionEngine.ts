@@ -7,7 +7,8 @@ import { CancelledError } from '../errors/CancelledError.js';
 import { ConflictError } from '../errors/ConflictError.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { EndpointRegistry, estimateCostMicros, type EndpointSpec } from '../kontext/endpoints.js';
-import { KontextParamsOverrides, MAX_PROMPT_LENGTH } from '../kontext/schemas.js';
+import { checkPrompt } from '../kontext/checkPrompt.js';
+import { KontextParamsOverrides } from '../kontext/schemas.js';
 import { parseOrThrow } from '../kontext/validation.js';
 import type { Provider } from '../providers/Provider.js';
 import type { SessionStore } from '../store/SessionStore.js';
@@ -283,7 +284,7 @@ export class SessionEngine {
 
     const textEndpoint = this.endpoints.textSiblingOf(endpoint.id);
     if (!textEndpoint) throw new ValidationError([{ field: 'endpoint', message: `'${endpoint.id}' has no text-to-image sibling to start from a prompt` }]);
-    const prompt = this.checkPrompt(input.prompt!);
+    const prompt = checkPrompt(input.prompt!);
     const merged = { ...params, prompt };
     const validated = parseOrThrow(textEndpoint.input, merged, 'request') as Record<string, unknown>;
     const provider = this.provider(textEndpoint.provider);
@@ -381,7 +382,7 @@ export class SessionEngine {
       const endpoint = this.endpoints.get(options.endpoint ?? session.defaultEndpoint);
       if (endpoint.kind !== 'edit') throw new ValidationError([{ field: 'endpoint', message: `'${endpoint.id}' is a text-to-image endpoint; edits need an edit endpoint` }]);
       const overrides = parseOrThrow(KontextParamsOverrides, params, 'params');
-      const validated = this.validateRequest(endpoint, this.checkPrompt(prompt), { ...session.defaultParams, ...overrides });
+      const validated = this.validateRequest(endpoint, checkPrompt(prompt), { ...session.defaultParams, ...overrides });
       return this.createTurn({
         sessionId,
         parent,
@@ -672,15 +673,6 @@ export class SessionEngine {
     const validated = parseOrThrow(endpoint.input, input, 'request') as Record<string, unknown>;
     delete validated.image_url;
     return validated;
-  }
-
-  private checkPrompt(prompt: unknown): string {
-    if (typeof prompt !== 'string') throw new ValidationError([{ field: 'prompt', message: `is a ${typeof prompt}; expected a string` }]);
-    const trimmed = prompt.trim();
-    // Format characters (U+200B zero-width space and the like) show nothing: a prompt of only those is empty.
-    if (trimmed.replace(/[\p{Cf}\s]/gu, '').length === 0) throw new ValidationError([{ field: 'prompt', message: 'must not be empty (it has no visible characters)' }]);
-    if (trimmed.length > MAX_PROMPT_LENGTH) throw new ValidationError([{ field: 'prompt', message: `is ${trimmed.length} characters long; the maximum is ${MAX_PROMPT_LENGTH}` }]);
-    return trimmed;
   }
 
   private async withOutputs(turns: TurnRow[]): Promise<TurnView[]> {

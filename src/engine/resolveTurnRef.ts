@@ -1,10 +1,10 @@
 import { ValidationError } from '../errors/ValidationError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
-import type { SessionStore } from '../store/SessionStore.js';
+import { MIN_ID_PREFIX, type SessionStore } from '../store/SessionStore.js';
 import type { OutputRow, SessionRow, TurnRow } from '../store/schema.js';
 
 /** The shortest id prefix we accept, so a typo does not silently pick some turn. */
-export const MIN_PREFIX = 4;
+export const MIN_PREFIX = MIN_ID_PREFIX;
 
 /**
  * Resolves what a user types for a turn, git-style: `HEAD`, a branch name, a full id or a

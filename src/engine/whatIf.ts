@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/ValidationError.js';
 import { KontextParamsOverrides } from '../kontext/schemas.js';
+import { checkPrompt } from '../kontext/checkPrompt.js';
 import { parseOrThrow } from '../kontext/validation.js';
 import type { RefRow, TurnRow } from '../store/schema.js';
 import { rerunTurn } from './replay.js';
@@ -45,6 +46,7 @@ export async function whatIf(
   if (change.prompt === undefined && change.params === undefined) {
     throw new ValidationError([{ field: 'prompt', message: 'give a new prompt or params for the what-if' }]);
   }
+  const newPrompt = change.prompt === undefined ? undefined : checkPrompt(change.prompt);
   const overrides = change.params ? parseOrThrow(KontextParamsOverrides, change.params, 'params') : {};
   const root = await engine.resolveTurn(sessionId, turnRef);
   if (root.parentId === null) throw new ValidationError([{ field: 'turn', message: `turn '${root.id}' is the session's root; a what-if changes an edit turn` }]);
@@ -55,7 +57,7 @@ export async function whatIf(
     const isRoot = t.id === root.id;
     const { image_url: _i, prompt: _p, ...recorded } = t.params;
     const params = isRoot ? { ...recorded, ...overrides } : recorded;
-    const prompt = isRoot && change.prompt !== undefined ? change.prompt : (t.prompt ?? '');
+    const prompt = isRoot && newPrompt !== undefined ? newPrompt : (t.prompt ?? '');
     // Validate every step now, so a bad change is refused before anything is spent.
     const validated = engine.validateRequest(endpoint, prompt, params);
     return { original: t.id, parent: t.parentId!, prompt: validated.prompt as string, endpointId: endpoint.id, estimatedCostMicros: engine.estimateCostMicros(endpoint, validated) };
@@ -88,7 +90,7 @@ export async function whatIf(
       level.map(async ({ original, parent }) => {
         const isRoot = original.id === root.id;
         const made = await rerunTurn(engine, original, parent, options.signal, {
-          prompt: isRoot ? change.prompt : undefined,
+          prompt: isRoot ? newPrompt : undefined,
           params: isRoot ? overrides : undefined,
           originKind: 'whatif',
           memo: 'auto',

@@ -88,6 +88,9 @@ const newTurnId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij
 /** Prefix lookups accept only id-like text (older ids may contain `-` and `_`). */
 const ID_ALPHABET_RE = /^[A-Za-z0-9_-]+$/;
 
+/** The shortest id prefix that names a turn, so a typo does not silently pick some turn. */
+export const MIN_ID_PREFIX = 4;
+
 /**
  * The durable tree of edit turns. All SQL of the project lives in this module, so another
  * database (Postgres, for several servers) is a second implementation of this API, not a
@@ -355,7 +358,7 @@ export class SessionStore {
 
   private insertTurn(input: NewTurn, options: AppendOptions): TurnRow {
     if (!this.one('select 1 from sessions where id = ?', input.sessionId)) throw new NotFoundError('session', input.sessionId);
-    const id = this.newId();
+    const id = this.idNoBranchPrefixes(input.sessionId);
     let depth = 0;
     let segmentId = id;
     if (input.parentId !== null) {
@@ -951,6 +954,25 @@ export class SessionStore {
 
   private requireFreeBranch(sessionId: string, name: string): void {
     if (this.one('select 1 from refs where session_id = ? and name = ?', sessionId, name)) throw new ConflictError(`branch '${name}' already exists`, { name });
+    // A name that is the start of a turn's id would make that prefix mean two things.
+    const turn = name.length >= MIN_ID_PREFIX ? this.one('select id from turns where session_id = ? and substr(id, 1, ?) = ? limit 1', sessionId, name.length, name) : undefined;
+    if (turn) {
+      throw new ValidationError([
+        { field: 'branch', message: `${JSON.stringify(name)} reads as a turn id: turn '${turn[0] as string}' starts with it; choose a name that is not the start of a turn id` },
+      ]);
+    }
+  }
+
+  /**
+   * A new turn id that no branch name of the session is the start of, the other half of
+   * requireFreeBranch's rule: a prefix of at least MIN_ID_PREFIX characters names one thing only.
+   */
+  private idNoBranchPrefixes(sessionId: string): string {
+    for (let attempt = 0; ; attempt++) {
+      const id = this.newId();
+      const clash = this.one('select 1 from refs where session_id = ? and length(name) >= ? and substr(?, 1, length(name)) = name', sessionId, MIN_ID_PREFIX, id);
+      if (!clash || attempt >= 16) return id;
+    }
   }
 
   private requireTurnInSession(sessionId: string, turnId: string): void {

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { create as createTar, extract as extractTar, list as listTar } from 'tar';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileBlobStore } from '../../src/blobs/index.js';
-import { exportSession, importBundle, BUNDLE_FORMAT, BUNDLE_VERSION, type BundleDeps } from '../../src/engine/bundle/index.js';
+import { exportSession, importBundle, manifestDigest, BUNDLE_FORMAT, BUNDLE_VERSION, type BundleDeps } from '../../src/engine/bundle/index.js';
 import { ConflictError, IntegrityError, ValidationError } from '../../src/errors/index.js';
 import { SessionStore } from '../../src/store/index.js';
 import { EndpointRegistry } from '../../src/kontext/endpoints.js';
@@ -159,10 +159,15 @@ async function rewriteBundle(file: string, edit: (dir: string) => Promise<void>)
   return out;
 }
 
-async function editManifest(dir: string, change: (manifest: Record<string, any>) => void): Promise<void> {
+/**
+ * Changes the manifest and, unless `reseal` is false, writes the digest of the changed contents,
+ * as someone forging a bundle would: the rules behind the digest must hold on their own.
+ */
+async function editManifest(dir: string, change: (manifest: Record<string, any>) => void, { reseal = true } = {}): Promise<void> {
   const path = join(dir, 'manifest.json');
   const manifest = JSON.parse(await readFile(path, 'utf8'));
   change(manifest);
+  if (reseal && manifest.digest !== undefined) manifest.digest = manifestDigest(manifest);
   await writeFile(path, JSON.stringify(manifest));
 }
 
@@ -317,10 +322,37 @@ describe('refused bundles leave the store and the archive unchanged', () => {
 
   it('a bundle of a newer format version is refused with a message to upgrade', async () => {
     const { file } = await exportedBundle();
-    const newer = await rewriteBundle(file, (dir) => editManifest(dir, (m) => void (m.version = 2)));
+    const next = BUNDLE_VERSION + 1;
+    const newer = await rewriteBundle(file, (dir) => editManifest(dir, (m) => void (m.version = next)));
     const error = await expectRefused(newer);
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error.message).toContain('bundle format version 2 is newer than this kontext-sessions supports (1); upgrade to import it');
+    expect(error.message).toContain(`bundle format version ${next} is newer than this kontext-sessions supports (${BUNDLE_VERSION}); upgrade to import it`);
+  });
+
+  it('a manifest changed after export (a prompt edited by hand) is refused by its digest', async () => {
+    const { file } = await exportedBundle();
+    const edited = await rewriteBundle(file, (dir) => editManifest(dir, (m) => void (m.turns[1].prompt = 'something else'), { reseal: false }));
+    const error = await expectRefused(edited);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect(error.message).toContain('manifest.json was changed after export');
+  });
+
+  it('a current-version manifest without its digest is refused naming the field', async () => {
+    const { file } = await exportedBundle();
+    const stripped = await rewriteBundle(file, (dir) => editManifest(dir, (m) => void delete m.digest));
+    const error = await expectRefused(stripped);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.field)).toEqual(['digest']);
+  });
+
+  it('a version-1 bundle, written before digests, still imports', async () => {
+    const { built, file } = await exportedBundle();
+    const older = await rewriteBundle(file, (dir) => editManifest(dir, (m) => {
+      m.version = 1;
+      delete m.digest;
+    }));
+    const target = freshDeps();
+    expect(await importBundle(target, older)).toMatchObject({ sessionId: built.session.id, turns: 4 });
   });
 
   it.each([
@@ -361,6 +393,7 @@ describe('refused bundles leave the store and the archive unchanged', () => {
   it.each([
     ['a branch named a b/../..', (m: Record<string, any>) => void (m.refs[0].name = 'a b/../..'), 'refs.0.name'],
     ['a branch named HEAD', (m: Record<string, any>) => void (m.refs[0].name = 'HEAD'), 'refs.0.name'],
+    ['a branch named as the start of a turn id', (m: Record<string, any>) => void (m.refs[0].name = m.turns[1].id.slice(0, 6)), 'refs.0.name'],
     ['a headRef naming no branch', (m: Record<string, any>) => void (m.session.headRef = 'nowhere'), 'session.headRef'],
     ['a redoStack with an unknown turn', (m: Record<string, any>) => void (m.session.redoStack = ['unknownturn1']), 'session.redoStack.0'],
     ['selectedOutput 7 on a turn with one output', (m: Record<string, any>) => void (m.turns[1].selectedOutput = 7), 'turns.1.selectedOutput'],

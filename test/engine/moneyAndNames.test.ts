@@ -53,6 +53,36 @@ describe('branch names', () => {
     const session = await engine.startSession({ image: { bytes: await testImage() } });
     await expect(engine.createBranch(session.id, name)).rejects.toBeInstanceOf(ValidationError);
   });
+
+  it('a name that is the start of a turn id is refused, on create and on rename, and the prefix still names the turn', async () => {
+    const { engine } = engineWith(SessionStore.inMemory());
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
+    const turn = await engine.edit(session.id, 'make it red', { seed: 1 });
+    const prefix = turn.id.slice(0, 5);
+    const error = await engine.createBranch(session.id, prefix).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]).toMatchObject({ field: 'branch' });
+    expect((error as ValidationError).issues[0]!.message).toContain(`turn '${turn.id}' starts with it`);
+    await engine.createBranch(session.id, 'keep');
+    await expect(engine.renameBranch(session.id, 'keep', turn.id)).rejects.toBeInstanceOf(ValidationError);
+    expect((await engine.edit(session.id, 'make it blue', { seed: 2 }, { from: prefix })).parentId).toBe(turn.id);
+  });
+
+  it('a new turn never gets an id that starts with one of the session’s branch names', async () => {
+    const ids = ['mainAAAAAAAA', 'mainBBBBBBBB', 'Zq93kLmN0pQr'];
+    const issued: string[] = [];
+    const store = SessionStore.inMemory({ newId: () => {
+      const id = ids.shift() ?? `x${issued.length}`.padEnd(12, 'y');
+      issued.push(id);
+      return id;
+    } });
+    const { engine } = engineWith(store);
+    const session = await engine.startSession({ image: { bytes: await testImage() } });
+    // The root took the first id before `main` existed; the next turn skips the one starting `main`.
+    const turn = await engine.edit(session.id, 'make it red', { seed: 1 });
+    expect(issued.slice(0, 3)).toEqual(['mainAAAAAAAA', 'mainBBBBBBBB', 'Zq93kLmN0pQr']);
+    expect(turn.id).toBe('Zq93kLmN0pQr');
+  });
 });
 
 describe('prompts', () => {

@@ -1,4 +1,4 @@
-import { validateRefName } from '../../store/SessionStore.js';
+import { MIN_ID_PREFIX, validateRefName } from '../../store/SessionStore.js';
 import { IntegrityError } from '../../errors/IntegrityError.js';
 import type { ValidationError, ValidationIssue } from '../../errors/ValidationError.js';
 import { refused, type BundleManifest, type ManifestTurn } from './manifest.js';
@@ -89,6 +89,8 @@ export function checkGraph(manifest: BundleManifest, staged: ReadonlyMap<string,
     } catch (error) {
       issues.push({ field: `refs.${i}.name`, message: (error as ValidationError).issues[0]!.message });
     }
+    const shadowed = ref.name.length >= MIN_ID_PREFIX ? manifest.turns.find((turn) => turn.id.startsWith(ref.name)) : undefined;
+    if (shadowed) issues.push({ field: `refs.${i}.name`, message: `${JSON.stringify(ref.name)} reads as a turn id: turn '${shadowed.id}' starts with it` });
   });
 
   const { headRef, redoStack } = manifest.session;

@@ -8,7 +8,7 @@ import { IntegrityError } from '../../errors/IntegrityError.js';
 import { packageRoot } from '../../store/packageRoot.js';
 import type { BlobRow } from '../../store/schema.js';
 import type { BundleDeps } from './BundleDeps.js';
-import { BLOB_ENTRY_PREFIX, BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_ENTRY, type BundleManifest } from './manifest.js';
+import { BLOB_ENTRY_PREFIX, BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_ENTRY, manifestDigest, type BundleManifest } from './manifest.js';
 import { blobToManifest, outputToManifest, refToManifest, sessionToManifest, turnToManifest } from './rows.js';
 import { refuseSecrets } from './secrets.js';
 
@@ -63,7 +63,7 @@ export async function exportSession(deps: BundleDeps, sessionId: string, file: s
   }
 
   const exportedAt = (options.now ?? (() => new Date()))();
-  const manifest: BundleManifest = {
+  const contents: BundleManifest = {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
     exportedAt: exportedAt.getTime(),
@@ -74,6 +74,7 @@ export async function exportSession(deps: BundleDeps, sessionId: string, file: s
     refs: refs.map(refToManifest),
     blobs: blobRows.map(blobToManifest),
   };
+  const manifest: BundleManifest = { ...contents, digest: manifestDigest(contents) };
   const json = JSON.stringify(manifest, null, 2);
   refuseSecrets(manifest, json, options.secrets ?? (process.env.FAL_KEY ? [process.env.FAL_KEY] : []));
 

@@ -1,14 +1,19 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SHA256_HEX } from '../../blobs/BlobStore.js';
 import { IntegrityError } from '../../errors/IntegrityError.js';
 import { ValidationError, type ValidationIssue } from '../../errors/ValidationError.js';
 import { describeIssues } from '../../kontext/validation.js';
 import type { BlobRow, OutputRow, RefRow, SessionRow, TurnRow } from '../../store/schema.js';
+import { canonicalJson } from '../../store/SessionStore.js';
 
 /** What a bundle's manifest says it is; anything else is not ours to import. */
 export const BUNDLE_FORMAT = 'kontext-sessions-bundle';
-/** The manifest layout this library writes and the newest it reads. */
-export const BUNDLE_VERSION = 1;
+/**
+ * The manifest layout this library writes and the newest it reads. Version 2 added `digest`;
+ * version-1 bundles, written before it, carry none and are still read.
+ */
+export const BUNDLE_VERSION = 2;
 
 /** The two kinds of entry a bundle holds; every other tar entry is refused. */
 export const MANIFEST_ENTRY = 'manifest.json';
@@ -99,10 +104,12 @@ const blobSchema = z.object({
   createdAt: epochMs,
 });
 
-/** The manifest of a version-1 bundle: every row of one session, dates as epoch ms. */
+/** The manifest of a bundle: every row of one session, dates as epoch ms. */
 export const bundleManifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
-  version: z.literal(BUNDLE_VERSION),
+  version: z.union([z.literal(1), z.literal(BUNDLE_VERSION)]),
+  /** `sha256:<hex>` of the manifest without this field, as canonical JSON (see manifestDigest). */
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be 'sha256:' and 64 lower-case hex characters").optional(),
   exportedAt: epochMs,
   /** Which library wrote the bundle; informational, for support questions. */
   exportedBy: z.object({ library: z.string(), version: z.string() }).optional(),
@@ -165,7 +172,29 @@ export function parseManifest(bytes: Buffer): BundleManifest {
   }
   const result = bundleManifestSchema.safeParse(value);
   if (!result.success) throw refused(describeIssues(result.error.issues, value));
+  checkDigest(value as Record<string, unknown>, result.data);
   return result.data;
+}
+
+/**
+ * The digest a manifest carries: sha256 of its canonical JSON (keys sorted) without `digest`.
+ * It catches a manifest changed after export (a prompt edited by hand, a truncated copy); it is
+ * not a signature, so the rules checkGraph enforces still hold for every bundle.
+ */
+export function manifestDigest(manifest: Record<string, unknown>): string {
+  const { digest: _ignored, ...rest } = manifest;
+  return `sha256:${createHash('sha256').update(canonicalJson(rest)).digest('hex')}`;
+}
+
+function checkDigest(raw: Record<string, unknown>, manifest: BundleManifest): void {
+  if (manifest.digest === undefined) {
+    if (manifest.version === 1) return;
+    throw refused([{ field: 'digest', message: `is missing; a version ${manifest.version} manifest carries the sha256 of its contents` }]);
+  }
+  const actual = manifestDigest(raw);
+  if (actual !== manifest.digest) {
+    throw new IntegrityError(`${MANIFEST_ENTRY} was changed after export: its contents hash to ${actual}, but it says ${manifest.digest}`, { expected: manifest.digest, actual });
+  }
 }
 
 /** A ValidationError for a bundle, listing at most MAX_REPORTED_ISSUES problems. */

@@ -92,7 +92,9 @@ export async function httpCases(f: HttpFixture): Promise<HttpCase[]> {
     // `.` and `..` are path segments, resolved away by URL parsing: what is left has no route.
     const names = id === '.' || id === '..' ? 'no route' : 'session';
     add('id', `GET session ${id.slice(0, 30)}`, NF, names, () => f.request(`/sessions/${id}`));
-    add('id', `edit in session ${id.slice(0, 30)}`, NF, names, () => post(`/sessions/${id}/turns`, { prompt: 'make it red' }));
+    // `/sessions/./turns` resolves to `/sessions/turns`, a session's path, which answers no POST.
+    const codes = id === '.' ? ['METHOD_NOT_ALLOWED'] : NF;
+    add('id', `edit in session ${id.slice(0, 30)}`, codes, id === '.' ? 'POST' : names, () => post(`/sessions/${id}/turns`, { prompt: 'make it red' }));
   }
   for (const ref of ['nope', '..%2F..%2Fx', '____', 'HEAD~99', '%25%25%25%25', 'x'.repeat(200)]) {
     add('id', `GET turn ${ref.slice(0, 30)}`, ['NOT_FOUND', 'VALIDATION'], 'turn', () => f.request(`/sessions/${sid}/turns/${ref}`));
@@ -108,6 +110,8 @@ export async function httpCases(f: HttpFixture): Promise<HttpCase[]> {
   add('branch name', 'rename a branch to ../x', V, 'branch', () => f.request(`/sessions/${sid}/branches/alt`, { method: 'PATCH', headers: JSON_TYPE, body: JSON.stringify({ name: '../x' }) }));
   add('branch name', 'rename a branch that does not exist', NF, 'nope', () => f.request(`/sessions/${sid}/branches/nope`, { method: 'PATCH', headers: JSON_TYPE, body: JSON.stringify({ name: 'fine' }) }));
   add('branch name', 'delete a branch by a traversal path', NF, 'branch', () => f.request(`/sessions/${sid}/branches/..%2F..%2Fmain`, { method: 'DELETE' }));
+  add('method', 'PUT on a session', ['METHOD_NOT_ALLOWED'], 'PUT', () => f.request(`/sessions/${sid}`, { method: 'PUT', headers: JSON_TYPE, body: JSON.stringify({ title: 'x' }) }));
+  add('method', 'PUT on a branch', ['METHOD_NOT_ALLOWED'], 'PUT', () => f.request(`/sessions/${sid}/branches/alt`, { method: 'PUT', headers: JSON_TYPE, body: JSON.stringify({ name: 'y' }) }));
   add('branch name', 'create an existing branch', ['CONFLICT'], 'alt', () => post(`/sessions/${sid}/branches`, { name: 'alt' }));
   add('id', 'GET an image that is not a hash', NF, 'image', () => f.request('/images/..%2F..%2Fkontext.db'));
   add('id', 'GET an image nobody has', NF, 'image', () => f.request(`/images/${'0'.repeat(64)}`));

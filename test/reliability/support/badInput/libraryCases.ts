@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { x as extractTar } from 'tar';
+import { manifestDigest } from '../../../../src/engine/bundle/index.js';
 import type { BadInputCase } from './BadInputCase.js';
 import { BAD_PARAM_VALUES, show, UNKNOWN_FIELDS } from './badValues.js';
 import type { LibraryFixture } from './libraryFixture.js';
@@ -58,6 +60,7 @@ export async function libraryCases(f: LibraryFixture): Promise<LibraryCase[]> {
     ['1 MB', 'y'.repeat(1_000_000)],
     ['a number', 42],
     ['null', null],
+    ['only invisible format characters', '\u200b\u200d\u2060\ufeff'],
     ['an object', { text: 'make it red' }],
     ['an array', ['make', 'it', 'red']],
   ];
@@ -176,7 +179,7 @@ export async function libraryCases(f: LibraryFixture): Promise<LibraryCase[]> {
   add('endpoint', 'edit on an endpoint of an unconfigured provider', V, 'provider', () => engine.edit(sid, 'make it red', {}, { endpoint: 'fal-ai/flux-pro/kontext/max' }));
 
   // ---- branch names (path traversal and friends)
-  const badNames = ['', '../x', 'a/../b', '..', '/abs', 'x/', 'x.', '.hidden', '-dash', 'a b', 'tab\tname', 'new\nline', 'nul\u0000byte', 'x'.repeat(101), 'back\\slash', 'a..b', 'ünïcode', 'semi;colon'];
+  const badNames = ['', '../x', 'a/../b', '..', '/abs', 'x/', 'x.', '.hidden', '-dash', 'a b', 'tab\tname', 'new\nline', 'nul\u0000byte', 'x'.repeat(101), 'back\\slash', 'a..b', 'ünïcode', 'semi;colon', 'HEAD', 'HEAD~2', 'HEAD^', f.second.id.slice(0, 6), f.second.id];
   for (const name of badNames) {
     add('branch name', `createBranch ${show(name)}`, V, 'branch', () => engine.createBranch(sid, name));
     add('branch name', `renameBranch alt → ${show(name)}`, V, 'branch', () => engine.renameBranch(sid, 'alt', name));
@@ -211,8 +214,13 @@ export async function libraryCases(f: LibraryFixture): Promise<LibraryCase[]> {
     writeFileSync(file, bytes);
     return file;
   };
+  // Edits are resealed (the digest recomputed) as a forger would, so the rules behind the digest are what is tested.
+  const resealed = (m: Record<string, unknown>) => JSON.stringify({ ...m, digest: manifestDigest(m) });
   const withManifest = (name: string, change: (m: typeof manifest) => unknown) =>
-    bundleFile(name, rawTar([{ name: 'manifest.json', body: JSON.stringify(change(structuredClone(manifest))) }, ...blobEntries]));
+    bundleFile(name, rawTar([{ name: 'manifest.json', body: resealed(change(structuredClone(manifest)) as Record<string, unknown>) }, ...blobEntries]));
+  const manifestAnd = (name: string, change: (m: typeof manifest & Record<string, any>) => void) => withManifest(name, (m) => (change(m), m));
+  const notAnImage = Buffer.from('not an image, but named by its own sha256');
+  const notAnImageHash = createHash('sha256').update(notAnImage).digest('hex');
   const good = readFileSync(f.bundle);
   const bundles: [string, string, readonly string[], string][] = [
     ['a file that does not exist', join(f.dir, 'nope.tgz'), NF, 'nope.tgz'],
@@ -236,6 +244,21 @@ export async function libraryCases(f: LibraryFixture): Promise<LibraryCase[]> {
     ['a symlink entry', bundleFile('symlink', rawTar([{ name: 'manifest.json', body: manifestText }, { name: `blobs/${'a'.repeat(64)}`, type: '2', linkname: '/etc/passwd' }, ...blobEntries])), BUNDLE, 'SymbolicLink'],
     ['a hard link entry', bundleFile('hardlink', rawTar([{ name: 'manifest.json', body: manifestText }, { name: `blobs/${'b'.repeat(64)}`, type: '1', linkname: '/etc/passwd' }, ...blobEntries])), BUNDLE, 'Link'],
     ['a manifest twice', bundleFile('two-manifests', rawTar([{ name: 'manifest.json', body: manifestText }, { name: 'manifest.json', body: manifestText }, ...blobEntries])), BUNDLE, 'manifest'],
+    ['a branch named a b/../..', manifestAnd('branch-traversal', (m) => void (m.refs[0].name = 'a b/../..')), BUNDLE, 'refs.0.name'],
+    ['a branch named HEAD', manifestAnd('branch-head', (m) => void (m.refs[0].name = 'HEAD')), BUNDLE, 'refs.0.name'],
+    ['a branch named as the start of a turn id', manifestAnd('branch-id-prefix', (m) => void (m.refs[0].name = String(m.turns[1]!.id).slice(0, 6))), BUNDLE, 'refs.0.name'],
+    ['a headRef naming no branch', manifestAnd('head-ref', (m) => void (m.session.headRef = 'nowhere')), BUNDLE, 'session.headRef'],
+    ['a redoStack with an unknown turn', manifestAnd('redo-stack', (m) => void (m.session.redoStack = ['unknownturn1'])), BUNDLE, 'session.redoStack.0'],
+    ['selectedOutput 7 on a turn with one output', manifestAnd('selected-output', (m) => void (m.turns[1]!.selectedOutput = 7)), BUNDLE, 'turns.1.selectedOutput'],
+    ['costMicros -999999999', manifestAnd('negative-cost', (m) => void (m.turns[1]!.costMicros = -999_999_999)), BUNDLE, 'turns.1.costMicros'],
+    ['an endpoint this engine does not know', manifestAnd('unknown-endpoint', (m) => void (m.turns[1]!.endpointId = 'someone/unknown-model')), BUNDLE, 'someone/unknown-model'],
+    ['a blob whose hash matches but is not an image', bundleFile('not-an-image', rawTar([
+      { name: 'manifest.json', body: resealed({ ...manifest, blobs: [...manifest.blobs, { ...manifest.blobs[0], hash: notAnImageHash, size: notAnImage.length }], turns: manifest.turns.map((t, i) => (i === 1 ? { ...t, inputBlob: notAnImageHash } : t)) }) },
+      ...blobEntries,
+      { name: `blobs/${notAnImageHash}`, body: notAnImage },
+    ])), BUNDLE, notAnImageHash],
+    ['a prompt edited after export (digest not matching)', bundleFile('edited-prompt', rawTar([{ name: 'manifest.json', body: JSON.stringify({ ...manifest, turns: manifest.turns.map((t, i) => (i === 1 ? { ...t, prompt: 'something else' } : t)) }) }, ...blobEntries])), BUNDLE, 'changed after export'],
+    ['a current-version manifest without its digest', bundleFile('no-digest', rawTar([{ name: 'manifest.json', body: JSON.stringify({ ...manifest, digest: undefined }) }, ...blobEntries])), BUNDLE, 'digest'],
     ['an entry that claims 1 TB', bundleFile('huge-size', rawTar([{ name: 'manifest.json', body: manifestText, declaredSize: 1024 ** 4 }])), BUNDLE, 'bundle'],
   ];
   for (const [name, file, codes, names] of bundles) add('bundle', `importBundle of ${name}`, codes, names, () => engine.importBundle(file));
