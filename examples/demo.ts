@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     console.log(`\nexact replay of main → branch '${replay.branch}': ${replay.steps.length} turns, ${submissions - before} provider calls`);
 
     const tree = await engine.tree(session.id);
-    console.log(`\n${logGraph(tree.session, tree.turns, tree.refs).join('\n')}`);
+    console.log(`\n${logGraph(tree.session, tree.turns, tree.branches).join('\n')}`);
     const cost = await engine.cost(session.id);
     console.log(`\ntotal cost ${formatMicros(cost.totalMicros)} over ${tree.turns.length} turns`);
 

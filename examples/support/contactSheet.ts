@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SessionEngine, TurnView } from '../../src/engine/SessionEngine.js';
+import type { SessionEngine } from '../../src/engine/SessionEngine.js';
+import type { Turn } from '../../src/model/index.js';
 import { formatMicros } from '../../src/format/logGraph.js';
 
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif', 'image/avif': 'avif' };
@@ -15,16 +16,16 @@ function escapeHtml(text: string): string {
  * so the page opens straight from disk.
  */
 export async function writeContactSheet(engine: SessionEngine, sessionId: string, outDir: string): Promise<string> {
-  const { session, turns, refs } = await engine.tree(sessionId);
+  const { session, turns, branches: refs } = await engine.tree(sessionId);
   const imageDir = join(outDir, 'images');
   mkdirSync(imageDir, { recursive: true });
-  const children = new Map<string | null, TurnView[]>();
+  const children = new Map<string | null, Turn[]>();
   for (const t of turns) children.set(t.parentId, [...(children.get(t.parentId) ?? []), t]);
   const labels = new Map<string, string[]>();
   for (const r of refs) labels.set(r.turnId, [...(labels.get(r.turnId) ?? []), r.name]);
   if (session.headTurnId) labels.set(session.headTurnId, ['HEAD', ...(labels.get(session.headTurnId) ?? [])]);
 
-  const render = async (turn: TurnView): Promise<string> => {
+  const render = async (turn: Turn): Promise<string> => {
     const images: string[] = [];
     for (const output of turn.outputs) {
       const file = `${output.blobHash.slice(0, 16)}.${EXTENSIONS[output.contentType] ?? 'img'}`;

@@ -2,22 +2,25 @@ import { dirname, join } from 'node:path';
 import { FileBlobStore } from '../blobs/FileBlobStore.js';
 import type { OpenedEngine } from '../engine/openEngine.js';
 import { resolveTurnRef } from '../engine/resolveTurnRef.js';
-import type { SessionEngine, TurnView } from '../engine/SessionEngine.js';
+import type { SessionEngine } from '../engine/SessionEngine.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { SessionStore } from '../store/SessionStore.js';
-import type { SessionRow, TurnRow } from '../store/schema.js';
+import type { Session, Turn } from '../model/index.js';
+import { sessionFromRow, turnFromRow } from '../model/fromRows.js';
+import type { ImageAddress } from '../present/documents.js';
+import { short } from '../present/lines.js';
+import type { TurnRow } from '../store/schema.js';
 import { CurrentSession } from './currentSession.js';
 import type { GlobalOptions } from './globals.js';
 import type { Output } from './output.js';
 import { Progress } from './progress.js';
 import { UsageError } from './UsageError.js';
-import { short } from './views.js';
 
 /** What resuming the database's unfinished turns did. */
 export interface ResumeReport {
   /** Turns this process carried to their end, as they ended. */
-  resumed: TurnView[];
+  resumed: Turn[];
   /** Turns another live process is running (its lease is held): left to it. */
   busy: string[];
   /** Turns whose provider is not configured here (e.g. fal without FAL_KEY): left in flight, untouched. */
@@ -35,6 +38,8 @@ export class CliContext {
   readonly blobs: FileBlobStore;
   readonly current: CurrentSession;
   readonly progress: Progress;
+  /** Where the CLI shows an image: its file in the archive. */
+  readonly address: ImageAddress;
   private opened: Promise<OpenedEngine> | undefined;
   private noticeSaid = false;
   private unsubscribe: (() => void) | undefined;
@@ -48,6 +53,7 @@ export class CliContext {
     this.store = SessionStore.open(globals.db);
     this.blobs = new FileBlobStore(join(dirname(globals.db), 'blobs'));
     this.current = new CurrentSession(globals.db);
+    this.address = (hash) => this.blobs.localPath(hash) ?? hash;
     this.progress = new Progress({
       output,
       tty: process.stderr.isTTY === true,
@@ -96,7 +102,7 @@ export class CliContext {
   }
 
   /** The session to act on: `--session` (an id or unique prefix), else the one `kontext use` remembered. */
-  async session(): Promise<SessionRow> {
+  async session(): Promise<Session> {
     if (this.globals.session !== undefined) return this.findSession(this.globals.session, '--session');
     const remembered = this.current.get();
     if (remembered === undefined) {
@@ -106,7 +112,7 @@ export class CliContext {
     if (!session) {
       throw new UsageError(`the current session '${remembered}' is not in ${this.globals.db}; choose another with 'kontext use <session>' (see 'kontext sessions')`);
     }
-    return session;
+    return sessionFromRow(session);
   }
 
   async sessionId(): Promise<string> {
@@ -114,11 +120,11 @@ export class CliContext {
   }
 
   /** A session by full id or unique prefix. */
-  async findSession(ref: string, field = 'session'): Promise<SessionRow> {
+  async findSession(ref: string, field = 'session'): Promise<Session> {
     const exact = await this.store.findSession(ref);
-    if (exact) return exact;
+    if (exact) return sessionFromRow(exact);
     const matches = ref === '' ? [] : (await this.store.listSessions()).filter((s) => s.id.startsWith(ref));
-    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 1) return sessionFromRow(matches[0]!);
     if (matches.length > 1) {
       throw new ValidationError([{ field, message: `'${ref}' is ambiguous; it matches sessions ${matches.map((s) => s.id).join(', ')}` }]);
     }
@@ -126,13 +132,14 @@ export class CliContext {
   }
 
   /** A turn of the session as the user named it: id, unique prefix, branch, HEAD, HEAD~N (the engine's rules). */
-  async resolveTurn(session: SessionRow, ref: string): Promise<TurnRow> {
+  async resolveTurn(session: Session, ref: string): Promise<TurnRow> {
     return resolveTurnRef(this.store, session, ref);
   }
 
-  async turnView(turnId: string): Promise<TurnView> {
-    const turn = await this.store.getTurn(turnId);
-    return { ...turn, outputs: await this.store.outputsOf(turnId) };
+  /** A turn with its outputs, read from the store without opening the engine. */
+  async turn(turnId: string): Promise<Turn> {
+    const { turn, outputs } = await this.store.turnWithOutputs(turnId);
+    return turnFromRow(turn, outputs);
   }
 
   /**

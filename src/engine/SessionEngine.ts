@@ -12,7 +12,9 @@ import { KontextParamsOverrides } from '../kontext/schemas.js';
 import { parseOrThrow } from '../kontext/validation.js';
 import type { Provider } from '../providers/Provider.js';
 import type { SessionStore } from '../store/SessionStore.js';
-import type { OutputRow, RefRow, SessionRow, TurnKind, TurnRow } from '../store/schema.js';
+import type { Branch, Session, Turn } from '../model/index.js';
+import { branchFromRow, sessionFromRow, turnFromRow } from '../model/fromRows.js';
+import type { OutputRow, SessionRow, TurnKind, TurnRow } from '../store/schema.js';
 import { IN_FLIGHT_STATUSES } from '../store/transitions.js';
 import { exportSession, importBundle } from './bundle/index.js';
 import { EventBus } from './EventBus.js';
@@ -27,14 +29,11 @@ import { resolveEditBase, resolveTurnRef } from './resolveTurnRef.js';
 import { whatIf, type WhatIfChange, type WhatIfResult } from './whatIf.js';
 import { TurnRunner } from './TurnRunner.js';
 
-export interface TurnView extends TurnRow {
-  outputs: OutputRow[];
-}
-
+/** A whole session: its turns (parents before children) and branches. */
 export interface SessionTree {
-  session: SessionRow;
-  turns: TurnView[];
-  refs: RefRow[];
+  session: Session;
+  turns: Turn[];
+  branches: Branch[];
 }
 
 export interface EngineOptions {
@@ -77,7 +76,7 @@ export interface EngineOptions {
 /** What `resume()` did with the turns it found unfinished. */
 export interface ResumeReport {
   /** Turns this engine carried to their end (succeeded, failed or cancelled). */
-  resumed: TurnView[];
+  resumed: Turn[];
   /** Turns a live process (another, or this one) is running: left to it. */
   heldElsewhere: string[];
   /** Turns of a provider not configured here (fal without a key): left for an engine that has it. */
@@ -103,11 +102,11 @@ export interface StartSessionInput {
 /** A turn started by `startEdit`, in the style of a Temporal workflow handle. */
 export interface TurnHandle {
   /** The turn as just written: pending (or succeeded already, for a reused result). */
-  readonly turn: TurnView;
+  readonly turn: Turn;
   /** The turn once finished: succeeded, failed or cancelled (rejects only if it could not be run at all). */
-  result(): Promise<TurnView>;
+  result(): Promise<Turn>;
   /** Cancels it (on the provider too); resolves with the turn as it ended. */
-  cancel(): Promise<TurnView>;
+  cancel(): Promise<Turn>;
   /** This turn's events from its creation to its final event; the first call's listened from the start. */
   events(): AsyncIterableIterator<EngineEvent | GapEvent>;
 }
@@ -124,10 +123,13 @@ export interface EditOptions {
   signal?: AbortSignal;
 }
 
+/** What planning a turn reads of its parent: a store row and a public Turn both have it. */
+export type TurnParent = Pick<TurnRow, 'id' | 'sessionId' | 'status' | 'selectedOutput'>;
+
 /** Internal description of a turn to create and run. */
 export interface TurnPlan {
   sessionId: string;
-  parent: TurnRow | null;
+  parent: TurnParent | null;
   kind: TurnKind;
   endpoint: EndpointSpec;
   prompt: string;
@@ -253,7 +255,7 @@ export class SessionEngine {
    * Starts a session from an image (root turn = the image, no provider call) or from a
    * prompt (root turn = a text-to-image generation). HEAD is attached to branch `main`.
    */
-  async startSession(input: StartSessionInput): Promise<SessionRow> {
+  async startSession(input: StartSessionInput): Promise<Session> {
     if ((input.image === undefined) === (input.prompt === undefined)) {
       throw new ValidationError([{ field: 'image', message: 'give exactly one of an image or a prompt to start a session' }]);
     }
@@ -279,7 +281,7 @@ export class SessionEngine {
       );
       this.events.emit({ type: 'turn.created', sessionId: session.id, turnId: root.id, status: 'succeeded', parentId: null, prompt: null });
       this.events.emit({ type: 'turn.succeeded', sessionId: session.id, turnId: root.id, status: 'succeeded' });
-      return this.store.getSession(session.id);
+      return this.getSession(session.id);
     }
 
     const textEndpoint = this.endpoints.textSiblingOf(endpoint.id);
@@ -296,15 +298,15 @@ export class SessionEngine {
     this.events.emit({ type: 'turn.created', sessionId: session.id, turnId: root.id, status: root.status, parentId: null, prompt: root.prompt });
     this.events.emit({ type: 'head.moved', sessionId: session.id, turnId: root.id });
     await this.runner.run(root, { signal: input.signal });
-    return this.store.getSession(session.id);
+    return this.getSession(session.id);
   }
 
-  getSession(id: string): Promise<SessionRow> {
-    return this.store.getSession(id);
+  async getSession(id: string): Promise<Session> {
+    return sessionFromRow(await this.store.getSession(id));
   }
 
-  listSessions(filter: { owner?: string | null } = {}): Promise<SessionRow[]> {
-    return this.store.listSessions(filter);
+  async listSessions(filter: { owner?: string | null } = {}): Promise<Session[]> {
+    return (await this.store.listSessions(filter)).map(sessionFromRow);
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -313,13 +315,13 @@ export class SessionEngine {
     await this.store.deleteSession(id);
   }
 
-  async updateSession(id: string, patch: { title?: string; params?: KontextParamsOverrides; endpoint?: string; budgetMicros?: number | null }): Promise<SessionRow> {
+  async updateSession(id: string, patch: { title?: string; params?: KontextParamsOverrides; endpoint?: string; budgetMicros?: number | null }): Promise<Session> {
     const update: Parameters<SessionStore['updateSession']>[1] = {};
     if (patch.title !== undefined) update.title = patch.title;
     if (patch.params !== undefined) update.defaultParams = parseOrThrow(KontextParamsOverrides, patch.params, 'params');
     if (patch.endpoint !== undefined) update.defaultEndpoint = this.endpoints.get(patch.endpoint).id;
     if (patch.budgetMicros !== undefined) update.budgetMicros = checkBudget(patch.budgetMicros);
-    return this.store.updateSession(id, update);
+    return sessionFromRow(await this.store.updateSession(id, update));
   }
 
   // ------------------------------------------------------------------ turns
@@ -329,8 +331,8 @@ export class SessionEngine {
    * Editing from a turn that is not a leaf makes a branch; nothing is ever overwritten.
    * Resolves when the turn has finished (succeeded, failed or cancelled).
    */
-  async edit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<TurnView> {
-    const turn = await this.beginEdit(sessionId, prompt, params, options);
+  async edit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<Turn> {
+    const turn = await this.writeEdit(sessionId, prompt, params, options);
     return this.finish(turn, options.signal);
   }
 
@@ -346,14 +348,14 @@ export class SessionEngine {
    */
   async startEdit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<TurnHandle> {
     const before = this.events.lastId;
-    const written = await this.beginEdit(sessionId, prompt, params, options);
+    const written = await this.writeEdit(sessionId, prompt, params, options);
     const firstEvents = this.events.stream({ sessionId, turnId: written.id, afterId: before });
     const running = this.finish(written, options.signal);
     // result() may never be called: the rejection is observed here, and handed over when it is.
     running.catch(() => undefined);
     let eventsTaken = false;
     return {
-      turn: await this.turnView(written.id),
+      turn: await this.getTurn(written.id),
       result: () => running,
       cancel: () => this.cancel(written.id),
       events: () => {
@@ -367,7 +369,12 @@ export class SessionEngine {
   }
 
   /** Like edit, but resolves as soon as the turn is written, without running it: `finish` runs it (the server calls that in the background). */
-  async beginEdit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<TurnRow> {
+  async beginEdit(sessionId: string, prompt: string, params: KontextParamsOverrides = {}, options: EditOptions = {}): Promise<Turn> {
+    const written = await this.writeEdit(sessionId, prompt, params, options);
+    return this.getTurn(written.id);
+  }
+
+  private async writeEdit(sessionId: string, prompt: string, params: KontextParamsOverrides, options: EditOptions): Promise<TurnRow> {
     // The lock orders this process's edits of one session, so a follow-up typed right after
     // another chains onto it. Across processes the store decides in one transaction.
     return this.sessionLocks.run(sessionId, async () => {
@@ -399,15 +406,17 @@ export class SessionEngine {
     }
   }
 
-  /** Waits for a turn started here (or resumes one found in the store) and returns it with outputs. */
-  async finish(turn: TurnRow, signal?: AbortSignal): Promise<TurnView> {
-    if (turn.status === 'pending' || turn.status === 'submitted' || turn.status === 'running') await this.runner.run(turn, { signal });
-    return this.turnView(turn.id);
+  /** Waits for a turn started here (or resumes one found in the store) and returns it finished. */
+  async finish(turn: TurnRow | Pick<Turn, 'id' | 'status'>, signal?: AbortSignal): Promise<Turn> {
+    if (IN_FLIGHT_STATUSES.includes(turn.status)) await this.runner.run('leaseOwner' in turn ? turn : turn.id, { signal });
+    return this.getTurn(turn.id);
   }
 
   /**
    * Writes a planned turn: validates the parent and budget, reuses a memo hit (no provider
-   * call), or appends a pending turn for the runner. Used by edit, replay and what-if.
+   * call), or appends a pending turn for the runner. Used by edit, replay and what-if; it
+   * works on store rows, and is not part of the embedder's API.
+   * @internal
    */
   async createTurn(plan: TurnPlan): Promise<TurnRow> {
     const provider = this.provider(plan.endpoint.provider);
@@ -475,17 +484,17 @@ export class SessionEngine {
   }
 
   /** Chooses which output of a turn the next edit from it continues from. */
-  async pick(turnId: string, index: number): Promise<TurnView> {
+  async pick(turnId: string, index: number): Promise<Turn> {
     await this.store.selectOutput(turnId, index);
-    return this.turnView(turnId);
+    return this.getTurn(turnId);
   }
 
   /**
    * Cancels a turn in flight: aborts it here if this engine runs it (which also cancels it on
    * the provider), otherwise asks the provider to cancel by request id and records it.
    */
-  async cancel(turnId: string): Promise<TurnView> {
-    if (await this.runner.abortLocal(turnId)) return this.turnView(turnId);
+  async cancel(turnId: string): Promise<Turn> {
+    if (await this.runner.abortLocal(turnId)) return this.getTurn(turnId);
     const turn = await this.store.getTurn(turnId);
     if (turn.status === 'succeeded' || turn.status === 'failed' || turn.status === 'cancelled') {
       throw new ConflictError(`turn '${turnId}' already finished (${turn.status}); nothing to cancel`, { turnId, status: turn.status });
@@ -494,7 +503,7 @@ export class SessionEngine {
       await this.provider(turn.provider).cancel(turn.endpointId, { requestId: turn.requestId, handle: turn.providerHandle });
     }
     await this.runner.recordCancelled(turn, new CancelledError('cancelled by request', { requestId: turn.requestId ?? undefined }));
-    return this.turnView(turnId);
+    return this.getTurn(turnId);
   }
 
   /**
@@ -516,7 +525,7 @@ export class SessionEngine {
       runnable.map(async (t) => {
         options.onResuming?.(t);
         const ran = await this.runner.run(t.id, { signal: options.signal, onlyIfClaimable: true });
-        if (ran) report.resumed.push(await this.turnView(t.id));
+        if (ran) report.resumed.push(await this.getTurn(t.id));
         else report.heldElsewhere.push(t.id);
       }),
     );
@@ -525,87 +534,90 @@ export class SessionEngine {
 
   // ------------------------------------------------------------------ navigation
 
-  async resolveTurn(sessionId: string, ref: string, field = 'turn'): Promise<TurnRow> {
-    return resolveTurnRef(this.store, await this.store.getSession(sessionId), ref, field);
+  /** The turn a ref names in a session: `HEAD`, `HEAD~N`, a branch, a full id or a unique prefix (4+ characters). */
+  async resolveTurn(sessionId: string, ref: string, field = 'turn'): Promise<Turn> {
+    const row = await resolveTurnRef(this.store, await this.store.getSession(sessionId), ref, field);
+    return this.getTurn(row.id);
   }
 
-  async head(sessionId: string): Promise<TurnView | null> {
+  async head(sessionId: string): Promise<Turn | null> {
     const session = await this.store.getSession(sessionId);
-    return session.headTurnId ? this.turnView(session.headTurnId) : null;
+    return session.headTurnId ? this.getTurn(session.headTurnId) : null;
   }
 
   /** Moves HEAD to its parent (the attached branch with it), remembering where it was for redo. */
-  async undo(sessionId: string): Promise<SessionRow> {
+  async undo(sessionId: string): Promise<Session> {
     const moved = await this.store.undoHead(sessionId);
     this.events.emit({ type: 'head.moved', sessionId, turnId: moved.headTurnId });
-    return moved;
+    return sessionFromRow(moved);
   }
 
   /** Moves HEAD back down to the turn the last undo left, skipping any that failed since. */
-  async redo(sessionId: string): Promise<SessionRow> {
+  async redo(sessionId: string): Promise<Session> {
     const moved = await this.store.redoHead(sessionId);
     this.events.emit({ type: 'head.moved', sessionId, turnId: moved.headTurnId });
-    return moved;
+    return sessionFromRow(moved);
   }
 
   /**
    * Moves HEAD to a turn or branch; checking out a branch attaches HEAD to it, a turn detaches
    * it, and `HEAD` itself changes nothing.
    */
-  async checkout(sessionId: string, ref: string): Promise<SessionRow> {
+  async checkout(sessionId: string, ref: string): Promise<Session> {
     for (;;) {
       const session = await this.store.getSession(sessionId);
-      if (ref.trim() === 'HEAD') return session;
+      if (ref.trim() === 'HEAD') return sessionFromRow(session);
       const branch = await this.store.findRef(sessionId, ref);
       const turn = branch ? undefined : await resolveTurnRef(this.store, session, ref);
       // `HEAD~2` is worked out from HEAD as read above: the move only goes through if HEAD is still there.
       const moved = await this.store.checkoutHead(sessionId, branch ? { turnId: branch.turnId, branch: branch.name } : { turnId: turn!.id, expectHead: session.headTurnId });
       if (!moved) continue;
       this.events.emit({ type: 'head.moved', sessionId, turnId: moved.headTurnId });
-      return moved;
+      return sessionFromRow(moved);
     }
   }
 
-  async createBranch(sessionId: string, name: string, at = 'HEAD'): Promise<RefRow> {
-    const turn = await this.resolveTurn(sessionId, at, 'at');
-    return this.store.createRef(sessionId, name, turn.id);
+  async createBranch(sessionId: string, name: string, at = 'HEAD'): Promise<Branch> {
+    const turn = await resolveTurnRef(this.store, await this.store.getSession(sessionId), at, 'at');
+    return branchFromRow(await this.store.createRef(sessionId, name, turn.id));
   }
 
-  renameBranch(sessionId: string, from: string, to: string): Promise<RefRow> {
-    return this.store.renameRef(sessionId, from, to);
+  async renameBranch(sessionId: string, from: string, to: string): Promise<Branch> {
+    return branchFromRow(await this.store.renameRef(sessionId, from, to));
   }
 
   deleteBranch(sessionId: string, name: string): Promise<void> {
     return this.store.deleteRef(sessionId, name);
   }
 
-  listBranches(sessionId: string): Promise<RefRow[]> {
-    return this.store.listRefs(sessionId);
+  async listBranches(sessionId: string): Promise<Branch[]> {
+    return (await this.store.listRefs(sessionId)).map(branchFromRow);
   }
 
-  async turnView(turnId: string): Promise<TurnView> {
+  async getTurn(turnId: string): Promise<Turn> {
     const { turn, outputs } = await this.store.turnWithOutputs(turnId);
-    return { ...turn, outputs };
+    return turnFromRow(turn, outputs);
   }
 
-  async path(turnId: string): Promise<TurnView[]> {
+  /** The turns root → `turnId`, root first. */
+  async path(turnId: string): Promise<Turn[]> {
     return this.withOutputs(await this.store.path(turnId));
   }
 
-  async children(turnId: string): Promise<TurnView[]> {
+  async children(turnId: string): Promise<Turn[]> {
     return this.withOutputs(await this.store.children(turnId));
   }
 
-  async siblings(turnId: string): Promise<TurnView[]> {
+  async siblings(turnId: string): Promise<Turn[]> {
     const turn = await this.store.getTurn(turnId);
     if (turn.parentId === null) return [];
     return (await this.children(turn.parentId)).filter((t) => t.id !== turnId);
   }
 
   async tree(sessionId: string): Promise<SessionTree> {
-    const session = await this.store.getSession(sessionId);
+    const session = await this.getSession(sessionId);
     const turns = await this.withOutputs(await this.store.listTurns(sessionId));
-    return { session, turns, refs: await this.store.listRefs(sessionId) };
+    return { session, turns, branches: await this.listBranches(sessionId) };
   }
 
   // ------------------------------------------------------------------ replay and what-if
@@ -636,11 +648,11 @@ export class SessionEngine {
 
   /** Spend in micro-dollars: per turn, per branch (root → branch tip) and for the session. */
   async cost(sessionId: string): Promise<{ totalMicros: number; budgetMicros: number | null; byBranch: Record<string, number>; byTurn: Record<string, number> }> {
-    const { session, turns, refs } = await this.tree(sessionId);
+    const { session, turns, branches } = await this.tree(sessionId);
     const byId = new Map(turns.map((t) => [t.id, t]));
     const byTurn = Object.fromEntries(turns.map((t) => [t.id, t.costMicros]));
     const byBranch: Record<string, number> = {};
-    for (const ref of refs) {
+    for (const ref of branches) {
       let sum = 0;
       for (let t = byId.get(ref.turnId); t; t = t.parentId ? byId.get(t.parentId) : undefined) sum += t.costMicros;
       byBranch[ref.name] = sum;
@@ -675,8 +687,8 @@ export class SessionEngine {
     return validated;
   }
 
-  private async withOutputs(turns: TurnRow[]): Promise<TurnView[]> {
+  private async withOutputs(turns: TurnRow[]): Promise<Turn[]> {
     const outputs = await this.store.outputsOfMany(turns.map((t) => t.id));
-    return turns.map((t) => ({ ...t, outputs: outputs.get(t.id) ?? [] }));
+    return turns.map((t) => turnFromRow(t, outputs.get(t.id) ?? []));
   }
 }

@@ -1,4 +1,4 @@
-export { SessionEngine, type EngineOptions, type StartSessionInput, type EditOptions, type TurnView, type SessionTree, type TurnPlan } from './SessionEngine.js';
+export { SessionEngine, type EngineOptions, type StartSessionInput, type EditOptions, type SessionTree, type TurnHandle, type ResumeReport } from './SessionEngine.js';
 export type { EngineEvent, EngineEventType } from './events.js';
 export { EventBus } from './EventBus.js';
 export { FairScheduler } from './FairScheduler.js';

@@ -2,7 +2,8 @@ import { ValidationError } from '../errors/ValidationError.js';
 import { validateRefName, type BranchName } from '../store/SessionStore.js';
 import type { TurnRow } from '../store/schema.js';
 import { pixelDifference, type Fidelity } from './fidelity.js';
-import type { SessionEngine, TurnView } from './SessionEngine.js';
+import type { Turn } from '../model/index.js';
+import type { SessionEngine, TurnParent } from './SessionEngine.js';
 
 export type ReplayMode = 'exact' | 'fresh';
 
@@ -64,7 +65,7 @@ export async function replayPath(engine: SessionEngine, sessionId: string, optio
   const branch = (await engine.store.reserveBranch(sessionId, wanted, path[0]!.id)).name;
 
   const steps: ReplayStep[] = [];
-  let parent: TurnRow = path[0]!;
+  let parent: TurnParent = path[0]!;
   let providerCalls = 0;
   let costMicros = 0;
   for (const original of path.slice(1)) {
@@ -86,7 +87,7 @@ export async function replayPath(engine: SessionEngine, sessionId: string, optio
  * An exact replay: new turns holding the same outputs (same blobs, cost 0), the branch at
  * their tip and HEAD on it, written as one transaction — the copy is whole or not there.
  */
-async function copyPath(engine: SessionEngine, sessionId: string, path: readonly TurnView[], wanted: BranchName): Promise<ReplayReport> {
+async function copyPath(engine: SessionEngine, sessionId: string, path: readonly Turn[], wanted: BranchName): Promise<ReplayReport> {
   const root = path[0]!;
   const originals = path.slice(1);
   const finishedAt = new Date();
@@ -105,7 +106,7 @@ async function copyPath(engine: SessionEngine, sessionId: string, path: readonly
         originTurnId: original.id,
         originKind: 'replay-exact' as const,
       },
-      outputs: original.outputs.map(({ turnId: _t, ...o }) => o),
+      outputs: original.outputs.map((o) => ({ ...o })),
       patch: { seedUsed: original.seedUsed, timings: original.timings, costMicros: 0, finishedAt, selectedOutput: original.selectedOutput },
     })),
     { branch: wanted },
@@ -117,14 +118,17 @@ async function copyPath(engine: SessionEngine, sessionId: string, path: readonly
   return { mode: 'exact', branch: branch!, tip, steps, providerCalls: 0, costMicros: 0 };
 }
 
+/** What re-running a turn reads of it: a store row and a public Turn both have it. */
+export type RerunSource = Pick<TurnRow, 'id' | 'sessionId' | 'kind' | 'endpointId' | 'params' | 'prompt' | 'seedUsed' | 'seedRequested' | 'selectedOutput'>;
+
 /** Sends the turn again with its recorded used seed, chained from `parent`. */
 export async function rerunTurn(
   engine: SessionEngine,
-  original: TurnRow,
-  parent: TurnRow,
+  original: RerunSource,
+  parent: TurnParent,
   signal: AbortSignal | undefined,
   change: { prompt?: string; params?: Record<string, unknown>; originKind?: 'replay-fresh' | 'whatif'; memo?: 'auto' | 'never' } = {},
-): Promise<TurnView> {
+): Promise<Turn> {
   const endpoint = engine.endpoints.get(original.endpointId ?? engine.defaultEndpoint);
   const { image_url: _img, prompt: _p, ...recorded } = original.params;
   const seed = original.seedUsed ?? original.seedRequested;
@@ -151,7 +155,7 @@ export async function rerunTurn(
   return done;
 }
 
-async function compareSelected(engine: SessionEngine, original: TurnView, replayed: TurnView): Promise<Fidelity | undefined> {
+async function compareSelected(engine: SessionEngine, original: Turn, replayed: Turn): Promise<Fidelity | undefined> {
   const a = original.outputs[original.selectedOutput];
   const b = replayed.outputs[replayed.selectedOutput];
   if (!a || !b) return undefined;

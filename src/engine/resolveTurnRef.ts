@@ -3,6 +3,9 @@ import { NotFoundError } from '../errors/NotFoundError.js';
 import { MIN_ID_PREFIX, type SessionStore } from '../store/SessionStore.js';
 import type { OutputRow, SessionRow, TurnRow } from '../store/schema.js';
 
+/** What resolving needs of a session: which it is and where its HEAD is. */
+type SessionAt = Pick<SessionRow, 'id' | 'headTurnId'>;
+
 /** The shortest id prefix we accept, so a typo does not silently pick some turn. */
 export const MIN_PREFIX = MIN_ID_PREFIX;
 
@@ -10,7 +13,7 @@ export const MIN_PREFIX = MIN_ID_PREFIX;
  * Resolves what a user types for a turn, git-style: `HEAD`, a branch name, a full id or a
  * unique prefix of one (at least 4 characters), optionally followed by `~N` (N parents up).
  */
-export async function resolveTurnRef(store: SessionStore, session: SessionRow, ref: string, field = 'turn'): Promise<TurnRow> {
+export async function resolveTurnRef(store: SessionStore, session: SessionAt, ref: string, field = 'turn'): Promise<TurnRow> {
   const match = /^(.*?)(?:~(\d+))?$/.exec(ref.trim())!;
   const base = match[1]!;
   const up = match[2] === undefined ? 0 : Number(match[2]);
@@ -43,12 +46,12 @@ function isHead(ref: string): boolean {
 }
 
 /** The turn at HEAD, or the error a session that has none yet gets. */
-function requireHead<T>(session: SessionRow, head: T | undefined): T {
+function requireHead<T>(session: SessionAt, head: T | undefined): T {
   if (head === undefined) throw new NotFoundError('turn', 'HEAD', `session '${session.id}' has no HEAD yet`);
   return head;
 }
 
-async function resolveBase(store: SessionStore, session: SessionRow, base: string, field: string): Promise<TurnRow> {
+async function resolveBase(store: SessionStore, session: SessionAt, base: string, field: string): Promise<TurnRow> {
   if (base === '' ) throw new ValidationError([{ field, message: 'is empty; give HEAD, a branch name, or a turn id (or a unique prefix of at least 4 characters)' }]);
   if (isHead(base)) return requireHead(session, session.headTurnId ? await store.getTurn(session.headTurnId) : undefined);
   const ref = await store.findRef(session.id, base);

@@ -3,8 +3,9 @@ import { KontextParamsOverrides } from '../kontext/schemas.js';
 import { checkPrompt } from '../kontext/checkPrompt.js';
 import { parseOrThrow } from '../kontext/validation.js';
 import type { RefRow, TurnRow } from '../store/schema.js';
-import { rerunTurn } from './replay.js';
-import type { SessionEngine } from './SessionEngine.js';
+import type { Turn } from '../model/index.js';
+import { rerunTurn, type RerunSource } from './replay.js';
+import type { SessionEngine, TurnParent } from './SessionEngine.js';
 
 export interface WhatIfChange {
   prompt?: string;
@@ -65,7 +66,7 @@ export async function whatIf(
   const estimatedCostMicros = plan.reduce((s, p) => s + p.estimatedCostMicros, 0);
   if (options.dryRun) return { dryRun: true, plan, estimatedCostMicros, mapping: {}, branches: {}, failed: [] };
 
-  const mapping = new Map<string, TurnRow>();
+  const mapping = new Map<string, Turn>();
   const failed: string[] = [];
   const byParent = new Map<string, TurnRow[]>();
   for (const t of subtree) byParent.set(t.parentId!, [...(byParent.get(t.parentId!) ?? []), t]);
@@ -82,7 +83,7 @@ export async function whatIf(
     const name = (await engine.store.findRef(sessionId, base)) ? { numbered: base } : base;
     reserved.push({ original: ref, name: (await engine.store.reserveBranch(sessionId, name, rootParent.id)).name });
   }
-  let level: { original: TurnRow; parent: TurnRow }[] = [{ original: root, parent: rootParent }];
+  let level: { original: RerunSource; parent: TurnParent }[] = [{ original: root, parent: rootParent }];
   while (level.length > 0) {
     const next: typeof level = [];
     // Siblings run side by side; each level waits for its parents.
@@ -113,7 +114,7 @@ export async function whatIf(
   let headBranch: string | undefined;
   const session = await engine.store.getSession(sessionId);
   for (const { original, name } of reserved) {
-    let copy: TurnRow | undefined;
+    let copy: Turn | undefined;
     for (let t = byId.get(original.turnId); t && !copy; t = t.parentId ? byId.get(t.parentId) : undefined) {
       const made = mapping.get(t.id);
       if (made?.status === 'succeeded') copy = made;

@@ -1,12 +1,15 @@
-import type { RefRow, SessionRow, TurnRow } from '../store/schema.js';
+import type { Branch, Session, Turn } from '../model/index.js';
 import { oneLine } from './oneLine.js';
 import { Utf8Builder } from './Utf8Builder.js';
 
+type HeadOf = Pick<Session, 'headTurnId' | 'headRef'>;
+type BranchAt = Pick<Branch, 'name' | 'turnId'>;
+
 /**
  * What `log` shows of a turn: the columns a query for a 10,000-turn tree has to read.
- * Whole rows (`TurnRow`, `TurnView`) are accepted as they are.
+ * Turns and store rows are accepted as they are.
  */
-export type LogTurn = Pick<TurnRow, 'id' | 'parentId' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'>;
+export type LogTurn = Pick<Turn, 'id' | 'parentId' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'>;
 
 export interface LogGraphOptions {
   /** Characters of the turn id shown. Default 8. */
@@ -45,7 +48,7 @@ const NO_LABELS: readonly string[] = [];
  * and `|/` shows where a branch forks off its parent turn. One string per line; for the
  * same text as bytes ready to print, see `logGraphBytes`.
  */
-export function logGraph(session: SessionRow, turns: Iterable<LogTurn>, refs: readonly RefRow[], options: LogGraphOptions = {}): string[] {
+export function logGraph(session: HeadOf, turns: Iterable<LogTurn>, refs: readonly BranchAt[], options: LogGraphOptions = {}): string[] {
   const text = logGraphBytes(session, turns, refs, options).toString('utf8');
   return text === '' ? [] : text.slice(0, -1).split('\n');
 }
@@ -58,7 +61,7 @@ export function logGraph(session: SessionRow, turns: Iterable<LogTurn>, refs: re
  * are made, so a 10,000-turn tree is never held as rows, and its lines wait for their order
  * as bytes (Utf8Builder.ts says why) rather than as strings.
  */
-export function logGraphBytes(session: SessionRow, turns: Iterable<LogTurn>, refs: readonly RefRow[], options: LogGraphOptions = {}): Buffer {
+export function logGraphBytes(session: HeadOf, turns: Iterable<LogTurn>, refs: readonly BranchAt[], options: LogGraphOptions = {}): Buffer {
   const idLength = options.idLength ?? 8;
   const graph = options.graph ?? true;
   const labels = new Map<string, string[]>();

@@ -1,7 +1,7 @@
 import type { ImageContent, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import sharp from 'sharp';
 import { ValidationError } from '../errors/ValidationError.js';
-import type { OutputRow } from '../store/schema.js';
+import type { Output } from '../model/index.js';
 import { parseDataUri } from '../util/dataUri.js';
 import type { McpContext } from './context.js';
 
@@ -35,7 +35,7 @@ export async function readImageArgument(
  * side (a 2 MP original as base64 would crowd a model's context), then a link to the
  * archived original, which `resources/read` serves byte for byte.
  */
-export async function imageBlocks(ctx: Pick<McpContext, 'engine' | 'previewPixels'>, output: OutputRow, label: string): Promise<[ImageContent, ResourceLink]> {
+export async function imageBlocks(ctx: Pick<McpContext, 'engine' | 'previewPixels'>, output: Output, label: string): Promise<[ImageContent, ResourceLink]> {
   const original = await ctx.engine.blobs.get(output.blobHash);
   const preview = await sharp(original)
     .rotate()

@@ -2,7 +2,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { ErrorCode, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { isKontextError } from '../errors/KontextError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
-import { sessionJson, treeJson } from '../server/present.js';
+import { sessionDoc, treeDoc } from '../present/index.js';
 import { Hash, Id } from '../server/schemas.js';
 import type { McpContext } from './context.js';
 import { imageUri } from './images.js';
@@ -30,7 +30,7 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
     { title: 'Sessions', description: 'Your editing sessions, most recently changed first.', mimeType: 'application/json' },
     guarded(ctx, async (uri) => {
       const sessions = await engine.listSessions(access.listFilter(ctx.owner));
-      return json(uri.href, { sessions: sessions.map(sessionJson) });
+      return json(uri.href, { sessions: sessions.map(sessionDoc) });
     }),
   );
 
@@ -51,7 +51,7 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
       const sessionId = one(variables.sessionId);
       if (!Id.safeParse(sessionId).success) throw new NotFoundError('session', sessionId);
       await access.session(ctx.owner, sessionId);
-      return json(uri.href, treeJson(await engine.tree(sessionId)));
+      return json(uri.href, treeDoc(await engine.tree(sessionId), imageUri));
     }),
   );
 

@@ -1,6 +1,7 @@
 import type { SessionEngine } from '../engine/SessionEngine.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
-import type { SessionRow, TurnRow } from '../store/schema.js';
+import type { Session, Turn } from '../model/index.js';
+import { sessionFromRow } from '../model/fromRows.js';
 
 /** Positive answers of `canReadBlob` remembered, so a page of thumbnails does not rescan the tree per image. */
 const MAX_CACHED_GRANTS = 10_000;
@@ -16,14 +17,14 @@ export class Access {
   constructor(private readonly engine: SessionEngine, readonly enforced: boolean) {}
 
   /** The owner's session, or the NotFoundError a missing session gives. */
-  async session(owner: string | null, sessionId: string): Promise<SessionRow> {
+  async session(owner: string | null, sessionId: string): Promise<Session> {
     const session = await this.engine.store.findSession(sessionId);
     if (!session || (this.enforced && session.owner !== owner)) throw new NotFoundError('session', sessionId);
-    return session;
+    return sessionFromRow(session);
   }
 
   /** A turn (id, prefix, branch, HEAD~N) of the owner's session. */
-  async turn(owner: string | null, sessionId: string, ref: string, field = 'turn'): Promise<TurnRow> {
+  async turn(owner: string | null, sessionId: string, ref: string, field = 'turn'): Promise<Turn> {
     await this.session(owner, sessionId);
     return this.engine.resolveTurn(sessionId, ref, field);
   }

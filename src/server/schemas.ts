@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import 'zod-openapi';
 import { KontextEditInput, KontextParamsOverrides as LibraryParamsOverrides } from '../kontext/schemas.js';
+import { Hash, Id } from '../present/schemas.js';
+
+// The answers' schemas are the presenter's, shared with the CLI's --json and MCP.
+export * from '../present/schemas.js';
 
 /**
  * The HTTP contract. Request schemas wrap the library's own (`KontextParamsOverrides`, the
@@ -10,8 +14,6 @@ import { KontextEditInput, KontextParamsOverrides as LibraryParamsOverrides } fr
 
 // ---------------------------------------------------------------- building blocks
 
-/** Session and turn ids are nanoids; anything else cannot name one (checked before any lookup). */
-export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).meta({ description: 'A session or turn id.', example: 'V1StGXR8_Z5j' });
 /** What `engine.resolveTurn` accepts: an id, a unique prefix (≥ 4), a branch name, `HEAD`, with an optional `~N`. */
 export const TurnRef = z
   .string()
@@ -19,7 +21,6 @@ export const TurnRef = z
   .regex(/^[A-Za-z0-9@_-][A-Za-z0-9._\/-]{0,127}(~\d{1,4})?$/)
   .meta({ description: 'A turn: its id, a unique id prefix (at least 4 characters), a branch name or HEAD, optionally followed by ~N (N parents up).', example: 'HEAD~1' });
 export const BranchName = z.string().min(1).max(100).meta({ description: "A branch name: letters, digits, '.', '_', '-', '/'.", example: 'winter' });
-export const Hash = z.string().regex(/^[0-9a-f]{64}$/).meta({ description: 'sha256 of the image bytes, lower-case hex.' });
 export const EndpointId = z.string().min(1).max(200).meta({ description: 'Endpoint id, e.g. fal-ai/flux-pro/kontext or local/kontext-sim.' });
 export const Prompt = KontextEditInput.shape.prompt;
 export const Micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({ description: 'Micro-dollars ($1 = 1 000 000).' });
@@ -125,109 +126,3 @@ export const WhatIfBody = z
   .refine((b) => b.prompt !== undefined || b.params !== undefined, { message: 'give a new prompt or params', path: ['prompt'] })
   .meta({ id: 'WhatIf' });
 
-// ---------------------------------------------------------------- responses (documentation and tests)
-
-const Timestamp = z.string().meta({ description: 'ISO 8601 time.' });
-
-export const OutputJson = z
-  .object({ index: z.number().int(), hash: Hash, url: z.string(), width: z.number().int().nullable(), height: z.number().int().nullable(), contentType: z.string(), nsfw: z.boolean() })
-  .meta({ id: 'Output' });
-
-export const TurnStatus = z.enum(['pending', 'submitted', 'running', 'succeeded', 'failed', 'cancelled']);
-
-export const TurnJson = z
-  .object({
-    id: Id,
-    sessionId: Id,
-    parentId: Id.nullable(),
-    depth: z.number().int(),
-    kind: z.enum(['source', 'text', 'edit']),
-    status: TurnStatus,
-    prompt: z.string().nullable(),
-    endpointId: z.string().nullable(),
-    provider: z.string().nullable(),
-    params: z.record(z.string(), z.unknown()),
-    seedRequested: z.number().int().nullable(),
-    seedUsed: z.number().int().nullable(),
-    requestId: z.string().nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
-    timings: z.record(z.string(), z.number()).nullable(),
-    costMicros: z.number().int(),
-    selectedOutput: z.number().int(),
-    inputBlob: Hash.nullable(),
-    originTurnId: z.string().nullable(),
-    originKind: z.string().nullable(),
-    createdAt: Timestamp,
-    startedAt: Timestamp.nullable(),
-    finishedAt: Timestamp.nullable(),
-    outputs: z.array(OutputJson),
-  })
-  .meta({ id: 'Turn' });
-
-export const SessionJson = z
-  .object({
-    id: Id,
-    title: z.string(),
-    owner: z.string().nullable(),
-    headTurnId: Id.nullable(),
-    headRef: z.string().nullable(),
-    redoStack: z.array(Id),
-    defaultEndpoint: z.string(),
-    defaultParams: z.record(z.string(), z.unknown()),
-    budgetMicros: z.number().int().nullable(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  })
-  .meta({ id: 'Session' });
-
-export const BranchJson = z.object({ name: z.string(), turnId: Id, createdAt: Timestamp }).meta({ id: 'Branch' });
-export const TreeJson = z.object({ session: SessionJson, turns: z.array(TurnJson), branches: z.array(BranchJson) }).meta({ id: 'Tree' });
-export const SessionListJson = z.object({ sessions: z.array(SessionJson) });
-export const BranchListJson = z.object({ branches: z.array(BranchJson) });
-export const HeadJson = z.object({ session: SessionJson, head: TurnJson.nullable() }).meta({ id: 'Head' });
-export const CostJson = z
-  .object({ totalMicros: z.number().int(), budgetMicros: z.number().int().nullable(), byBranch: z.record(z.string(), z.number().int()), byTurn: z.record(z.string(), z.number().int()) })
-  .meta({ id: 'Cost' });
-export const ReplayJson = z
-  .object({
-    mode: z.enum(['exact', 'fresh']),
-    branch: z.string(),
-    tip: Id,
-    steps: z.array(z.object({ original: Id, replayed: Id, status: TurnStatus, fidelity: z.record(z.string(), z.unknown()).optional() })),
-    providerCalls: z.number().int(),
-    costMicros: z.number().int(),
-  })
-  .meta({ id: 'ReplayReport' });
-export const WhatIfJson = z
-  .object({
-    dryRun: z.boolean(),
-    plan: z.array(z.object({ original: Id, parent: Id, prompt: z.string(), endpointId: z.string(), estimatedCostMicros: z.number().int() })),
-    estimatedCostMicros: z.number().int(),
-    mapping: z.record(z.string(), Id),
-    branches: z.record(z.string(), z.string()),
-    failed: z.array(Id),
-  })
-  .meta({ id: 'WhatIfResult' });
-export const ImportJson = z
-  .object({ sessionId: Id, turns: z.number().int(), blobs: z.number().int(), alreadyPresent: z.boolean() })
-  .meta({ id: 'ImportResult' });
-export const EventJson = z
-  .object({
-    id: z.number().int(),
-    type: z.enum(['turn.created', 'turn.queued', 'turn.submitted', 'turn.running', 'turn.succeeded', 'turn.failed', 'turn.cancelled', 'head.moved']),
-    sessionId: Id,
-    turnId: Id.nullable(),
-    at: z.number().int(),
-    status: TurnStatus.optional(),
-    position: z.number().int().optional(),
-    local: z.boolean().optional(),
-    waitingFor: Id.optional().meta({ description: 'turn.queued: the parent turn this one waits for' }),
-    logs: z.array(z.object({ message: z.string(), level: z.string().optional(), timestamp: z.string().optional() })).optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-    prompt: z.string().nullable().optional(),
-    parentId: Id.nullable().optional(),
-  })
-  .meta({ id: 'Event', description: "One server-sent event's data; the SSE `event:` field is its type and `id:` resumes after it." });
-export const ErrorJson = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) })
-  .meta({ id: 'Error' });

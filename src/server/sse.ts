@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { EngineEvent, EngineEventType } from '../engine/events.js';
 import { MalformedRequestError } from './errors/MalformedRequestError.js';
 import type { ServerContext } from './context.js';
-import { eventJson } from './present.js';
+import { eventDoc } from '../present/index.js';
 
 /** Open event streams, so shutdown can end them (an open SSE response would hold the server open forever). */
 export class StreamRegistry {
@@ -99,7 +99,7 @@ export function eventStream(c: Context, ctx: ServerContext, target: { sessionId:
           if (next.value.type === 'gap') break;
           const event: EngineEvent = next.value;
           if (turnId && event.turnId !== turnId) continue;
-          await stream.writeSSE({ id: formatEventId(epoch, event.id), event: event.type, data: JSON.stringify(eventJson(event)) });
+          await stream.writeSSE({ id: formatEventId(epoch, event.id), event: event.type, data: JSON.stringify(eventDoc(event)) });
           if (turnId && TERMINAL_TYPES.has(event.type)) break;
         }
       } finally {

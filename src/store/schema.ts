@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { TurnKind, TurnStatus } from '../model/Turn.js';
 import { foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -38,8 +39,7 @@ export const blobs = sqliteTable('blobs', {
   createdAt: createdAt(),
 });
 
-export type TurnKind = 'source' | 'text' | 'edit';
-export type TurnStatus = 'pending' | 'submitted' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type { TurnKind, TurnStatus };
 
 export const turns = sqliteTable('turns', {
   id: text('id').primaryKey(),

@@ -36,7 +36,7 @@ async function killedEdit(server: FalTestServerProcess, workspaceDir: Workspace)
 }
 
 interface LogDoc {
-  session: { head: string; headRef: string | null };
+  session: { headTurnId: string; headRef: string | null };
   branches: { name: string; turnId: string; attached: boolean }[];
 }
 
@@ -141,7 +141,7 @@ describe('kontext on fal (a fal-compatible test server on 127.0.0.1)', () => {
     expect((JSON.parse(failed.stdout) as { turn: TurnDoc }).turn.status).toBe('failed');
 
     const log = await ws.json<LogDoc>(['log', '--all'], 0, env);
-    expect(log.session).toMatchObject({ head: good.id, headRef: 'main' });
+    expect(log.session).toMatchObject({ headTurnId: good.id, headRef: 'main' });
     expect(log.branches).toEqual([{ name: 'main', turnId: good.id, attached: true }]);
 
     const next = (await ws.json<{ turn: TurnDoc }>(['edit', 'make it winter', '--seed', '3'], 0, env)).turn;

@@ -50,12 +50,12 @@ describe('a whole session on the local provider', () => {
         { name: 'main', turnId: third.id, attached: true },
       ]),
     );
-    expect((await ws.json<{ session: SessionDoc }>(['undo'])).session.head).toBe(second.id);
-    expect((await ws.json<{ session: SessionDoc }>(['undo'])).session.head).toBe(first.id);
-    expect((await ws.json<{ session: SessionDoc }>(['redo'])).session.head).toBe(second.id);
-    expect((await ws.json<{ session: SessionDoc }>(['redo'])).session.head).toBe(third.id);
+    expect((await ws.json<{ session: SessionDoc }>(['undo'])).session.headTurnId).toBe(second.id);
+    expect((await ws.json<{ session: SessionDoc }>(['undo'])).session.headTurnId).toBe(first.id);
+    expect((await ws.json<{ session: SessionDoc }>(['redo'])).session.headTurnId).toBe(second.id);
+    expect((await ws.json<{ session: SessionDoc }>(['redo'])).session.headTurnId).toBe(third.id);
     const checkedOut = await ws.json<{ session: SessionDoc }>(['checkout', 'idea']);
-    expect(checkedOut.session).toMatchObject({ head: second.id, headRef: 'idea' });
+    expect(checkedOut.session).toMatchObject({ headTurnId: second.id, headRef: 'idea' });
 
     // An edit from the branch tip forks off main's path; main is untouched.
     const { turn: fork } = await ws.json<{ turn: TurnDoc }>(['edit', 'make it winter', '--seed', '7']);
@@ -74,7 +74,7 @@ describe('a whole session on the local provider', () => {
     expect(replay.providerCalls).toBe(0);
     expect(replay.steps.map((s) => s.original)).toEqual([first.id, second.id, third.id]);
     const replayedTip = await ws.json<{ turn: TurnDoc }>(['show', replay.tip]);
-    expect(replayedTip.turn.origin).toEqual({ kind: 'replay-exact', turnId: third.id });
+    expect(replayedTip.turn).toMatchObject({ originKind: 'replay-exact', originTurnId: third.id });
     expect(readFileSync(replayedTip.turn.image!).equals(readFileSync(third.image!))).toBe(true);
 
     // What-if on the second edit: the dry run writes nothing, the real one rebuilds its subtree.
@@ -89,7 +89,7 @@ describe('a whole session on the local provider', () => {
     expect(Object.keys(whatIf.mapping).sort()).toEqual([second.id, third.id, fork.id].sort());
     expect(whatIf.branches).toMatchObject({ main: 'main-whatif', idea: 'idea-whatif' });
     const changed = await ws.json<{ turn: TurnDoc }>(['show', whatIf.mapping[second.id]!]);
-    expect(changed.turn).toMatchObject({ prompt: 'make it dawn', parentId: first.id, origin: { kind: 'whatif', turnId: second.id } });
+    expect(changed.turn).toMatchObject({ prompt: 'make it dawn', parentId: first.id, originKind: 'whatif', originTurnId: second.id });
     const all = await ws.json<{ turns: { id: string }[] }>(['log', '--all']);
     expect(all.turns).toHaveLength(before.turns.length + 3);
 
@@ -186,7 +186,7 @@ describe('a whole session on the local provider', () => {
     const { turn } = await ws.json<{ turn: TurnDoc }>(['edit', 'add snow', '--from', 'blue', '--candidate', '2', '--seed', '6']);
     expect(turn.parentId).toBe(multi.id);
     const shown = await ws.run(['show', turn.id]);
-    expect(shown.stdout).toContain(`input     ${multi.outputs[2]!.path}`);
+    expect(shown.stdout).toContain(`input     ${multi.outputs[2]!.url}`);
     const wrong = await ws.run(['edit', 'add rain', '--from', 'blue', '--candidate', '3']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('candidate: 3 is not an output of turn');

@@ -99,7 +99,7 @@ describe('a follow-up typed while its parent runs', () => {
     const events = engine.subscribe({ sessionId: session.id });
     // beginEdit resolves while the parent is still held: ordering, not timing.
     const child = await engine.beginEdit(session.id, 'make it night', { seed: 2 });
-    expect((await engine.turnView(parent.turn.id)).status).not.toBe('succeeded');
+    expect((await engine.getTurn(parent.turn.id)).status).not.toBe('succeeded');
     expect(child).toMatchObject({ parentId: parent.turn.id, status: 'pending', inputBlob: null });
     const finishing = engine.finish(child);
     const queued = await take(events, (e) => e.type === 'turn.queued');

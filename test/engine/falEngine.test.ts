@@ -99,7 +99,7 @@ describe('the engine on the fal queue', () => {
     const running = engine.finish(turn);
     // Until the submit's answer is stored the job may exist unknown to us, and a cancel then ends
     // the turn as an ambiguous submit (never paid twice): wait for the request id, as a user would see it.
-    while ((await engine.turnView(turn.id)).requestId === null) await new Promise((r) => setTimeout(r, 10));
+    while ((await engine.getTurn(turn.id)).requestId === null) await new Promise((r) => setTimeout(r, 10));
     const cancelled = await engine.cancel(turn.id);
     expect(cancelled.status).toBe('cancelled');
     expect(fal.job(fal.submissions[0]!.requestId)!.cancelled).toBe(true);

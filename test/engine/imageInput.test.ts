@@ -23,7 +23,7 @@ function engineWith(options: Partial<EngineOptions> = {}): SessionEngine {
 /** The bytes of a session's source image, as archived. */
 async function rootBytes(engine: SessionEngine, sessionId: string): Promise<{ bytes: Buffer; providerUrl: string | null }> {
   const session = await engine.getSession(sessionId);
-  const [output] = (await engine.turnView(session.headTurnId!)).outputs;
+  const [output] = (await engine.getTurn(session.headTurnId!)).outputs;
   return { bytes: await engine.blobs.get(output!.blobHash), providerUrl: output!.providerUrl };
 }
 

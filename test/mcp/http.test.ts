@@ -47,7 +47,7 @@ describe('MCP over Streamable HTTP at /mcp (createServer on 127.0.0.1, a fal tes
 
     const requestId = fal.submissions[0]!.requestId;
     fal.release(requestId);
-    const turn = await eventually(() => engine.turnView(turnId), (t) => t.status !== 'submitted' && t.status !== 'running' && t.status !== 'pending');
+    const turn = await eventually(() => engine.getTurn(turnId), (t) => t.status !== 'submitted' && t.status !== 'running' && t.status !== 'pending');
     expect(turn.status).toBe('succeeded');
     expect(fal.job(requestId)).toMatchObject({ cancelled: false });
     expect((await engine.getSession(sessionId)).headTurnId).toBe(turnId);

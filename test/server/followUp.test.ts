@@ -27,13 +27,13 @@ describe('POST …/turns while the previous turn still runs', () => {
     const follow = TurnJson.parse(await res.json());
     expect(follow).toMatchObject({ parentId: first.id, status: 'pending' });
     // The answer came while the parent was still held: ordering, not a timing threshold.
-    expect((await engine.turnView(first.id)).status).not.toBe('succeeded');
+    expect((await engine.getTurn(first.id)).status).not.toBe('succeeded');
     expect(gated.submitted).toEqual(['make it red [slow]']);
     gated.release('slow');
     await engine.runner.waitUntilSettled(follow.id);
-    const done = await engine.turnView(follow.id);
+    const done = await engine.getTurn(follow.id);
     expect(done).toMatchObject({ status: 'succeeded', parentId: first.id });
-    expect(done.inputBlob).toBe((await engine.turnView(first.id)).outputs[0]!.blobHash);
+    expect(done.inputBlob).toBe((await engine.getTurn(first.id)).outputs[0]!.blobHash);
   });
 });
 

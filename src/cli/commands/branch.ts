@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../action.js';
 import { UsageError } from '../UsageError.js';
-import { short } from '../views.js';
+import { short } from '../../present/lines.js';
 
 type BranchInput =
   | { action: 'list' }

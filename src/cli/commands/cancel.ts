@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../action.js';
-import { short, turnJson } from '../views.js';
+import { turnDoc } from '../../present/documents.js';
+import { short } from '../../present/lines.js';
 
 /** `kontext cancel <turn>`: stops a turn in flight, on the provider too. */
 export const cancelCommand: CommandSpec<{ turn: string }> = {
@@ -10,6 +11,6 @@ export const cancelCommand: CommandSpec<{ turn: string }> = {
   run: async (ctx, input) => {
     const turn = await ctx.resolveTurn(await ctx.session(), input.turn);
     const cancelled = await (await ctx.engine()).cancel(turn.id);
-    return { data: { turn: turnJson(cancelled, ctx.blobs) }, text: [`turn ${short(cancelled.id)} ${cancelled.status}`] };
+    return { data: { turn: turnDoc(cancelled, ctx.address) }, text: [`turn ${short(cancelled.id)} ${cancelled.status}`] };
   },
 };

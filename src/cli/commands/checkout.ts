@@ -1,14 +1,15 @@
-import type { SessionRow } from '../../store/schema.js';
+import type { Session } from '../../model/index.js';
 import type { CommandSpec } from '../action.js';
 import type { CliContext } from '../context.js';
 import type { CommandResult } from '../output.js';
-import { headLine, sessionJson, turnJson } from '../views.js';
+import { headDoc } from '../../present/documents.js';
+import { headLine } from '../../present/lines.js';
 
 /** The result of every command that moves HEAD: where it is now. */
-export async function headMoved(ctx: CliContext, session: SessionRow): Promise<CommandResult> {
-  const head = session.headTurnId ? await ctx.turnView(session.headTurnId) : null;
+export async function headMoved(ctx: CliContext, session: Session): Promise<CommandResult> {
+  const head = session.headTurnId ? await ctx.turn(session.headTurnId) : null;
   return {
-    data: { session: sessionJson(session), head: head && turnJson(head, ctx.blobs) },
+    data: headDoc(session, head, ctx.address),
     text: [headLine(session, head)],
   };
 }

@@ -1,7 +1,8 @@
 import type { KontextParamsOverrides } from '../../kontext/schemas.js';
 import type { CommandSpec } from '../action.js';
 import { paramsFromFlags } from '../params.js';
-import { turnFailure, turnJson, turnLines } from '../views.js';
+import { turnDoc } from '../../present/documents.js';
+import { turnFailure, turnLines } from '../../present/lines.js';
 import { wholeNumber } from '../wholeNumber.js';
 
 interface EditInput {
@@ -27,8 +28,8 @@ export const editCommand: CommandSpec<EditInput> = {
     const engine = await ctx.providerEngine();
     const turn = await engine.edit(sessionId, input.prompt, input.params, { from: input.from, candidate: input.candidate, endpoint: input.endpoint });
     return {
-      data: { session: sessionId, turn: turnJson(turn, engine.blobs) },
-      text: turnLines(turn, engine.blobs),
+      data: { session: sessionId, turn: turnDoc(turn, ctx.address) },
+      text: turnLines(turn, ctx.address),
       failure: turnFailure(turn),
     };
   },

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../action.js';
-import { short } from '../views.js';
+import { short } from '../../present/lines.js';
 
 /** `kontext import <file>`: a bundle's session into this database (images verified), made current. */
 export const importCommand: CommandSpec<{ file: string }> = {

@@ -1,6 +1,7 @@
 import { logGraphBytes, type LogTurn } from '../../format/logGraph.js';
 import type { CommandSpec } from '../action.js';
-import { refsByTurn, sessionJson } from '../views.js';
+import { sessionDoc } from '../../present/documents.js';
+import { branchesByTurn } from '../../present/lines.js';
 
 interface LogInput {
   graph: boolean;
@@ -23,10 +24,10 @@ export const logCommand: CommandSpec<LogInput> = {
     // Only the form that is printed is built: thousands of turns as JSON objects or as text,
     // the text as the bytes to print.
     if (!ctx.output.json) return { data: null, text: logGraphBytes(session, turns, refs, { headOnly: !input.all, graph: input.graph }) };
-    const labels = refsByTurn(refs);
+    const labels = branchesByTurn(refs);
     return {
       data: {
-        session: sessionJson(session),
+        session: sessionDoc(session),
         all: input.all,
         turns: Array.from(turns, (t) => ({
           id: t.id,

@@ -3,7 +3,8 @@ import type { ImageInput } from '../../engine/images.js';
 import type { CommandSpec } from '../action.js';
 import { imageArgument } from '../imageArgument.js';
 import { UsageError } from '../UsageError.js';
-import { sessionJson, short, turnJson, turnLines } from '../views.js';
+import { sessionDoc, turnDoc } from '../../present/documents.js';
+import { short, turnLines } from '../../present/lines.js';
 
 interface NewInput {
   image: ImageInput | undefined;
@@ -46,13 +47,13 @@ export const newCommand: CommandSpec<NewInput> = {
       budgetMicros: input.budgetMicros,
     });
     ctx.current.set(session.id);
-    const root = await engine.turnView(session.headTurnId!);
+    const root = await engine.getTurn(session.headTurnId!);
     const failed = root.status !== 'succeeded';
     return {
-      data: { session: sessionJson(session), root: turnJson(root, engine.blobs), current: session.id },
+      data: { session: sessionDoc(session), root: turnDoc(root, ctx.address), current: session.id },
       text: [
         `session ${session.id}${session.title ? ` "${session.title}"` : ''} started ${input.imageText !== undefined ? `from ${input.imageText}` : 'from a prompt'}`,
-        ...turnLines(root, engine.blobs, ['HEAD -> main']),
+        ...turnLines(root, ctx.address, ['HEAD -> main']),
         `now using session ${short(session.id)} (kontext use <session> to switch)`,
       ],
       failure: failed ? `the first image was not made: turn ${short(root.id)} ${root.status}${root.errorCode ? ` (${root.errorCode}: ${root.errorMessage})` : ''}` : undefined,

@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../action.js';
-import { turnJson, turnLines } from '../views.js';
+import { turnDoc } from '../../present/documents.js';
+import { turnLines } from '../../present/lines.js';
 import { wholeNumber } from '../wholeNumber.js';
 
 /** `kontext pick <turn> <candidate>`: which output the next edit from that turn continues from. */
@@ -10,6 +11,6 @@ export const pickCommand: CommandSpec<{ turn: string; candidate: number }> = {
     const engine = await ctx.engine();
     const turn = await ctx.resolveTurn(await ctx.session(), input.turn);
     const picked = await engine.pick(turn.id, input.candidate);
-    return { data: { turn: turnJson(picked, engine.blobs) }, text: turnLines(picked, engine.blobs) };
+    return { data: { turn: turnDoc(picked, ctx.address) }, text: turnLines(picked, ctx.address) };
   },
 };

@@ -1,6 +1,6 @@
 import { formatMicros } from '../../format/logGraph.js';
 import type { CommandSpec } from '../action.js';
-import { short } from '../views.js';
+import { short } from '../../present/lines.js';
 
 interface ReplayInput {
   to: string | undefined;

@@ -1,17 +1,18 @@
 import { formatMicros } from '../../format/logGraph.js';
 import type { CommandSpec } from '../action.js';
-import { imageLine, refsByTurn, short, timingsText, turnJson } from '../views.js';
+import { turnDoc } from '../../present/documents.js';
+import { branchesByTurn, imageLine, short, timingsText } from '../../present/lines.js';
 
 /** `kontext show <turn>`: everything recorded about one turn. */
 export const showCommand: CommandSpec<{ turn: string }> = {
   name: 'show',
   parse: ([turn]) => ({ turn: turn! }),
   run: async (ctx, input) => {
-    const { store, blobs } = ctx;
+    const { store } = ctx;
     const session = await ctx.session();
-    const turn = await ctx.turnView((await ctx.resolveTurn(session, input.turn)).id);
+    const turn = await ctx.turn((await ctx.resolveTurn(session, input.turn)).id);
     const children = await store.children(turn.id);
-    const branches = refsByTurn(await store.listRefs(session.id)).get(turn.id) ?? [];
+    const branches = branchesByTurn(await store.listRefs(session.id)).get(turn.id) ?? [];
     const isHead = session.headTurnId === turn.id;
     const { image_url: imageUrl, ...params } = turn.params;
     const text = [
@@ -23,7 +24,7 @@ export const showCommand: CommandSpec<{ turn: string }> = {
       `prompt    ${turn.prompt ?? '-'}`,
       `endpoint  ${turn.endpointId ?? '-'}${turn.provider ? ` (provider ${turn.provider})` : ''}`,
       `params    ${Object.keys(params).length > 0 ? JSON.stringify(params) : '-'}`,
-      `input     ${inputText(turn.inputBlob ? (blobs.localPath(turn.inputBlob) ?? turn.inputBlob) : undefined, imageUrl)}`,
+      `input     ${inputText(turn.inputBlob ? ctx.address(turn.inputBlob) : undefined, imageUrl)}`,
       `seed      requested ${turn.seedRequested ?? 'random'}, used ${turn.seedUsed ?? '-'}`,
       `cost      ${formatMicros(turn.costMicros)}`,
       `timings   ${timingsText(turn.timings)}`,
@@ -35,10 +36,10 @@ export const showCommand: CommandSpec<{ turn: string }> = {
     if (turn.originKind) text.push(`origin    ${turn.originKind} of ${turn.originTurnId ?? '?'}`);
     if (turn.errorCode) text.push(`error     ${turn.errorCode}: ${turn.errorMessage ?? ''}`);
     text.push(`images    ${turn.outputs.length === 0 ? '-' : ''}`.trimEnd());
-    for (const o of turn.outputs) text.push(`  ${imageLine(o, turn, blobs)}`);
+    for (const o of turn.outputs) text.push(`  ${imageLine(o, turn, ctx.address)}`);
     return {
       data: {
-        turn: turnJson(turn, blobs),
+        turn: turnDoc(turn, ctx.address),
         head: isHead,
         branches,
         children: children.map((c) => c.id),

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../action.js';
-import { sessionJson } from '../views.js';
+import { sessionDoc } from '../../present/documents.js';
 
 /** `kontext use <session>`: remembers the session later commands act on. */
 export const useCommand: CommandSpec<{ session: string }> = {
@@ -8,6 +8,6 @@ export const useCommand: CommandSpec<{ session: string }> = {
   run: async (ctx, input) => {
     const session = await ctx.findSession(input.session);
     ctx.current.set(session.id);
-    return { data: { current: session.id, session: sessionJson(session) }, text: [`now using session ${session.id}${session.title ? ` "${session.title}"` : ''}`] };
+    return { data: { current: session.id, session: sessionDoc(session) }, text: [`now using session ${session.id}${session.title ? ` "${session.title}"` : ''}`] };
   },
 };

@@ -2,7 +2,7 @@ import { formatMicros } from '../../format/logGraph.js';
 import type { KontextParamsOverrides } from '../../kontext/schemas.js';
 import type { CommandSpec } from '../action.js';
 import { paramsFromFlags } from '../params.js';
-import { short } from '../views.js';
+import { short } from '../../present/lines.js';
 
 interface WhatIfInput {
   turn: string;

@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { SessionRow } from '../../store/schema.js';
-import { branchJson } from '../../server/present.js';
+import type { Session } from '../../model/index.js';
+import { branchDoc } from '../../present/index.js';
 import type { McpContext } from '../context.js';
-import { sessionDoc, toolResult, turnImages, turnLine } from '../results.js';
+import { sessionWithHead, toolResult, turnImages, turnLine } from '../results.js';
 import { BranchArguments, CheckoutArguments, SessionArguments } from '../schemas.js';
 import { defineTool } from './defineTool.js';
 
@@ -11,11 +11,11 @@ export function navigationTools(server: McpServer, ctx: McpContext): void {
   const { engine, access } = ctx;
 
   /** Where HEAD is now, with the picture there: what a chat wants to see after moving it. */
-  const headAnswer = async (session: SessionRow, verb: string) => {
+  const headAnswer = async (session: Session, verb: string) => {
     const head = await engine.head(session.id);
     const refs = await engine.listBranches(session.id);
     const lines = head ? [`${verb}: HEAD is now at`, turnLine(head, session, refs)] : [`${verb}: HEAD is not set`];
-    return toolResult(lines, sessionDoc(session, head), head ? await turnImages(ctx, head, 'picked') : []);
+    return toolResult(lines, sessionWithHead(session, head), head ? await turnImages(ctx, head, 'picked') : []);
   };
 
   defineTool(server, ctx, {
@@ -64,7 +64,7 @@ export function navigationTools(server: McpServer, ctx: McpContext): void {
     run: async ({ sessionId, name, at }) => {
       await access.session(ctx.owner, sessionId);
       const ref = await engine.createBranch(sessionId, name, at);
-      return toolResult([`branch ${ref.name} created at turn ${ref.turnId}`], { branch: branchJson(ref) });
+      return toolResult([`branch ${ref.name} created at turn ${ref.turnId}`], { branch: branchDoc(ref) });
     },
   });
 }

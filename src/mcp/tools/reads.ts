@@ -21,7 +21,7 @@ export function readTools(server: McpServer, ctx: McpContext): void {
     run: async ({ sessionId }) => {
       await access.session(ctx.owner, sessionId);
       const tree = await engine.tree(sessionId);
-      const lines = logGraph(tree.session, tree.turns, tree.refs, { idLength: 64 });
+      const lines = logGraph(tree.session, tree.turns, tree.branches, { idLength: 64 });
       // Text only: the same tree as JSON can be large, and is a resource of its own.
       return {
         content: [

@@ -31,7 +31,7 @@ export function replayTools(server: McpServer, ctx: McpContext): void {
     await access.session(ctx.owner, sessionId);
     const report =
       mode === 'exact' ? await engine.replay(sessionId, { to, branch, mode }) : await runTurns(sessionId, extra, (signal) => engine.replay(sessionId, { to, branch, mode, signal }));
-    const tip = await engine.turnView(report.tip);
+    const tip = await engine.getTurn(report.tip);
     const failed = report.steps.filter((s) => s.status !== 'succeeded');
     const lines = [
       `replayed ${report.steps.length} turn(s) ${mode === 'exact' ? 'exactly, from the archive' : 'afresh'} into branch ${report.branch}, tip ${report.tip}`,
@@ -93,7 +93,7 @@ export function replayTools(server: McpServer, ctx: McpContext): void {
         ...Object.entries(result.branches).map(([from, to]) => `branch ${from} copied as ${to}`),
         ...result.failed.map((id) => `turn ${id} did not succeed`),
       ];
-      const images = newId ? await turnImages(ctx, await engine.turnView(newId), 'picked') : [];
+      const images = newId ? await turnImages(ctx, await engine.getTurn(newId), 'picked') : [];
       return toolResult(lines, { whatIf: result }, images, result.failed.length > 0);
     },
   });

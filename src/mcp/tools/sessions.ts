@@ -2,9 +2,9 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { clientCancellation } from '../cancellation.js';
 import { withTurnSlot, type McpContext } from '../context.js';
 import { readImageArgument } from '../images.js';
-import { sessionDoc, toolResult, turnFailure, turnImages, turnLine } from '../results.js';
+import { sessionWithHead, toolResult, turnFailure, turnImages, turnLine } from '../results.js';
 import { NoArguments, StartSessionArguments } from '../schemas.js';
-import { sessionJson } from '../../server/present.js';
+import { sessionDoc } from '../../present/index.js';
 import { defineTool } from './defineTool.js';
 
 /** `list_sessions` and `start_session`. */
@@ -20,7 +20,7 @@ export function sessionTools(server: McpServer, ctx: McpContext): void {
     run: async () => {
       const sessions = await engine.listSessions(access.listFilter(ctx.owner));
       const lines = sessions.length === 0 ? ['no sessions yet: start one with start_session'] : sessions.map((s) => `${s.id}  ${s.title || '(untitled)'}  HEAD ${s.headTurnId ?? '-'}`);
-      return toolResult(lines, { sessions: sessions.map(sessionJson) });
+      return toolResult(lines, { sessions: sessions.map(sessionDoc) });
     },
   });
 
@@ -44,7 +44,7 @@ export function sessionTools(server: McpServer, ctx: McpContext): void {
       const failure = head ? turnFailure(head) : undefined;
       const refs = await engine.listBranches(session.id);
       const lines = [`session ${session.id} started`, ...(head ? [turnLine(head, session, refs)] : []), ...(failure ? [failure] : [])];
-      return toolResult(lines, sessionDoc(session, head), head ? await turnImages(ctx, head) : [], failure !== undefined);
+      return toolResult(lines, sessionWithHead(session, head), head ? await turnImages(ctx, head) : [], failure !== undefined);
     },
   });
 }

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { TurnView } from '../../engine/SessionEngine.js';
+import type { Turn } from '../../model/index.js';
 import { clientCancellation } from '../cancellation.js';
 import { withTurnSlot, type McpContext } from '../context.js';
 import { forwardProgress } from '../progress.js';
@@ -12,7 +12,7 @@ export function turnTools(server: McpServer, ctx: McpContext): void {
   const { engine, access } = ctx;
 
   /** A turn with its log line, its images and, when it did not succeed, why (a tool error where the call was to make it). */
-  const turnAnswer = async (turn: TurnView, which: 'all' | 'picked', first: readonly string[] = [], failureIsError = true) => {
+  const turnAnswer = async (turn: Turn, which: 'all' | 'picked', first: readonly string[] = [], failureIsError = true) => {
     const session = await engine.getSession(turn.sessionId);
     const failure = turnFailure(turn);
     const lines = [...first, turnLine(turn, session, await engine.listBranches(session.id)), ...(failure ? [failure] : [])];
@@ -76,7 +76,7 @@ export function turnTools(server: McpServer, ctx: McpContext): void {
     effect: 'read',
     run: async ({ sessionId, turn }) => {
       const row = await access.turn(ctx.owner, sessionId, turn);
-      return turnAnswer(await engine.turnView(row.id), 'all', [], false);
+      return turnAnswer(await engine.getTurn(row.id), 'all', [], false);
     },
   });
 }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ServerContext, ServerEnv } from '../context.js';
-import { branchJson } from '../present.js';
+import { branchDoc } from '../../present/index.js';
 import { BranchPath, CreateBranchBody, NoQuery, RenameBranchBody, SessionPath } from '../schemas.js';
 import { jsonBody, pathParams, query } from '../validate.js';
 
@@ -13,7 +13,7 @@ export function branchRoutes(ctx: ServerContext): Hono<ServerEnv> {
     const { sessionId } = pathParams(c, SessionPath);
     query(c, NoQuery);
     await access.session(c.get('owner'), sessionId);
-    return c.json({ branches: (await engine.listBranches(sessionId)).map(branchJson) });
+    return c.json({ branches: (await engine.listBranches(sessionId)).map(branchDoc) });
   });
 
   app.post('/sessions/:sessionId/branches', async (c) => {
@@ -23,7 +23,7 @@ export function branchRoutes(ctx: ServerContext): Hono<ServerEnv> {
     const { name, at } = await jsonBody(c, CreateBranchBody);
     const ref = await engine.createBranch(sessionId, name, at);
     c.header('Location', `/sessions/${sessionId}/branches/${encodeURIComponent(ref.name)}`);
-    return c.json(branchJson(ref), 201);
+    return c.json(branchDoc(ref), 201);
   });
 
   app.patch('/sessions/:sessionId/branches/:name{.+}', async (c) => {
@@ -31,7 +31,7 @@ export function branchRoutes(ctx: ServerContext): Hono<ServerEnv> {
     query(c, NoQuery);
     await access.session(c.get('owner'), sessionId);
     const body = await jsonBody(c, RenameBranchBody);
-    return c.json(branchJson(await engine.renameBranch(sessionId, name, body.name)));
+    return c.json(branchDoc(await engine.renameBranch(sessionId, name, body.name)));
   });
 
   app.delete('/sessions/:sessionId/branches/:name{.+}', async (c) => {

@@ -2,11 +2,11 @@ import { Hono, type Context } from 'hono';
 import type { SessionEngine, StartSessionInput } from '../../engine/SessionEngine.js';
 import { ValidationError } from '../../errors/ValidationError.js';
 import { parseOrThrow } from '../../kontext/validation.js';
-import type { SessionRow } from '../../store/schema.js';
+import type { Session } from '../../model/index.js';
 import type { ServerContext, ServerEnv } from '../context.js';
 import { MalformedRequestError } from '../errors/MalformedRequestError.js';
 import { PayloadTooLargeError } from '../errors/PayloadTooLargeError.js';
-import { sessionJson, treeJson, turnJson } from '../present.js';
+import { headDoc, httpImageAddress, sessionDoc, treeDoc } from '../../present/index.js';
 import { CreateSessionBody, NoQuery, SessionPath, SessionSettings, UpdateSessionBody, UploadQuery } from '../schemas.js';
 import { isJsonType, jsonBody, pathParams, query } from '../validate.js';
 
@@ -14,8 +14,8 @@ const RAW_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image
 const FORM_FIELDS = new Set(['image', 'title', 'endpoint', 'params', 'budgetMicros']);
 
 /** A session with its HEAD turn: what the page needs to draw it. */
-export async function sessionDetail(engine: SessionEngine, session: SessionRow) {
-  return { session: sessionJson(session), head: session.headTurnId ? turnJson(await engine.turnView(session.headTurnId)) : null };
+export async function sessionDetail(engine: SessionEngine, session: Session) {
+  return headDoc(session, session.headTurnId ? await engine.getTurn(session.headTurnId) : null, httpImageAddress);
 }
 
 /**
@@ -29,14 +29,14 @@ export function sessionRoutes(ctx: ServerContext): Hono<ServerEnv> {
   app.get('/sessions', async (c) => {
     query(c, NoQuery);
     const sessions = await engine.listSessions(access.listFilter(c.get('owner')));
-    return c.json({ sessions: sessions.map(sessionJson) });
+    return c.json({ sessions: sessions.map(sessionDoc) });
   });
 
   app.post('/sessions', async (c) => {
     const owner = c.get('owner');
     const input = await creationInput(c, ctx);
     const start = { ...input, owner } satisfies StartSessionInput;
-    let session: SessionRow;
+    let session: Session;
     if (start.prompt !== undefined) {
       // A prompt start runs the text-to-image turn before answering; count it like any turn.
       const release = ctx.turns.reserve(owner);
@@ -75,7 +75,7 @@ export function sessionRoutes(ctx: ServerContext): Hono<ServerEnv> {
     const { sessionId } = pathParams(c, SessionPath);
     query(c, NoQuery);
     await access.session(c.get('owner'), sessionId);
-    return c.json(treeJson(await engine.tree(sessionId)));
+    return c.json(treeDoc(await engine.tree(sessionId), httpImageAddress));
   });
 
   app.get('/sessions/:sessionId/cost', async (c) => {

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
-import type { TurnRow } from '../../store/schema.js';
+import type { Turn } from '../../model/index.js';
 import type { ServerContext, ServerEnv } from '../context.js';
-import { turnJson } from '../present.js';
+import { httpImageAddress, turnDoc } from '../../present/index.js';
+
+const turnJson = (turn: Turn) => turnDoc(turn, httpImageAddress);
 import { EditBody, EditQuery, EmptyBody, NoQuery, PickBody, SessionPath, TurnPath } from '../schemas.js';
 import { jsonBody, pathParams, query } from '../validate.js';
 
@@ -20,7 +22,7 @@ export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
     const { wait } = query(c, EditQuery);
     const body = await jsonBody(c, EditBody);
     const release = ctx.turns.reserve(owner);
-    let turn: TurnRow;
+    let turn: Turn;
     try {
       turn = await engine.beginEdit(sessionId, body.prompt, body.params ?? {}, { from: body.from, candidate: body.candidate, endpoint: body.endpoint, memo: body.memo });
     } catch (error) {
@@ -32,14 +34,14 @@ export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
     // so lose) a turn that is already paid for; it can come back for the result.
     if (wait === 'true') return c.json(turnJson(await ctx.turns.run(release, () => engine.finish(turn))), 201);
     ctx.turns.background(release, `turn ${turn.id}`, () => engine.finish(turn));
-    return c.json(turnJson(await engine.turnView(turn.id)), 202);
+    return c.json(turnJson(await engine.getTurn(turn.id)), 202);
   });
 
   app.get('/sessions/:sessionId/turns/:turn', async (c) => {
     const { sessionId, turn } = pathParams(c, TurnPath);
     query(c, NoQuery);
     const row = await access.turn(c.get('owner'), sessionId, turn);
-    return c.json(turnJson(await engine.turnView(row.id)));
+    return c.json(turnJson(await engine.getTurn(row.id)));
   });
 
   app.get('/sessions/:sessionId/turns/:turn/path', async (c) => {

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testImage } from '../../support/images.js';
+import type { z } from 'zod';
+import type { SessionJson, TurnJson } from '../../../src/present/schemas.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -89,23 +91,9 @@ export async function workspace(): Promise<Workspace> {
   return ws;
 }
 
-/** Minimal shapes of the CLI's JSON documents the tests read. */
-export interface TurnDoc {
-  id: string;
-  parentId: string | null;
-  status: string;
-  prompt: string | null;
-  seedUsed: number | null;
-  requestId: string | null;
-  image: string | null;
-  origin: { kind: string; turnId: string } | null;
-  outputs: { index: number; path: string; picked: boolean }[];
-}
-export interface SessionDoc {
-  id: string;
-  head: string | null;
-  headRef: string | null;
-}
+/** The CLI's JSON documents are the presenter's, as the HTTP API and MCP answer them. */
+export type TurnDoc = z.output<typeof TurnJson>;
+export type SessionDoc = z.output<typeof SessionJson>;
 
 /** Resolves with the first match of `pattern` in a child's stream (read as lines), or rejects if the child exits first. */
 export function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpMatchArray> {

@@ -165,7 +165,7 @@ export async function runCrashRuns(options: CrashRunOptions): Promise<CrashRepor
         const { resumed } = await engine.resume();
         report.turnsResumed += inFlight.length;
         for (const t of inFlight) {
-          const after = resumed.find((r) => r.id === t.id) ?? (await engine.turnView(t.id));
+          const after = resumed.find((r) => r.id === t.id) ?? (await engine.getTurn(t.id));
           if (after.status === 'succeeded') {
             report.resumedSucceeded++;
             if (after.outputs.length === 0) violation(run, `resumed turn ${t.id} succeeded without outputs`);

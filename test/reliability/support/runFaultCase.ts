@@ -1,5 +1,6 @@
 import { MemoryBlobStore } from '../../../src/blobs/MemoryBlobStore.js';
-import { SessionEngine, type TurnView } from '../../../src/engine/SessionEngine.js';
+import { SessionEngine } from '../../../src/engine/SessionEngine.js';
+import type { Turn } from '../../../src/model/index.js';
 import { FAL_KONTEXT_PRO } from '../../../src/kontext/endpoints.js';
 import { createFalProvider } from '../../../src/providers/fal/index.js';
 import { SessionStore } from '../../../src/store/SessionStore.js';
@@ -10,7 +11,7 @@ import { testImage } from '../../support/images.js';
 import { TYPED_FAILURE_CODES, type FaultCase } from './faultCases.js';
 
 export interface FaultOutcome {
-  turn: TurnView;
+  turn: Turn;
   /** Submit requests that reached the server, and jobs it accepted (what fal would bill). */
   submitRequests: number;
   accepted: number;
@@ -49,7 +50,7 @@ export async function runFaultCase(testCase: FaultCase): Promise<FaultOutcome> {
     const turn = await engine.edit(session.id, prompt, { seed: 7 }, { memo: 'never' });
     // A second look after resume: a failed or ambiguous turn must not be sent again.
     await engine.resume();
-    const final = await engine.turnView(turn.id);
+    const final = await engine.getTurn(turn.id);
 
     const expected = testCase.expect;
     if (final.status !== expected.status) violations.push(`ended ${final.status} (${final.errorCode}: ${final.errorMessage}), expected ${expected.status}`);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileBlobStore } from '../../../../src/blobs/FileBlobStore.js';
-import type { TurnView } from '../../../../src/engine/SessionEngine.js';
+import type { Turn } from '../../../../src/model/index.js';
 import { SessionEngine } from '../../../../src/engine/SessionEngine.js';
 import { createLocalProvider } from '../../../../src/providers/local/index.js';
 import { createServer, type CreateServerOptions, type KontextServer } from '../../../../src/server/index.js';
@@ -30,8 +30,8 @@ export interface HttpFixture {
   engine: SessionEngine;
   server: KontextServer;
   session: SessionRow;
-  first: TurnView;
-  second: TurnView;
+  first: Turn;
+  second: Turn;
   /** Connections the SSRF guard opened (loopback only) and tried to open elsewhere (violations). */
   connects: ConnectTarget[];
   violations: ConnectTarget[];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FileBlobStore } from '../../../../src/blobs/FileBlobStore.js';
-import type { TurnView } from '../../../../src/engine/SessionEngine.js';
+import type { Turn } from '../../../../src/model/index.js';
 import { SessionEngine } from '../../../../src/engine/SessionEngine.js';
 import { createLocalProvider } from '../../../../src/providers/local/index.js';
 import type { SessionRow } from '../../../../src/store/schema.js';
@@ -28,9 +28,9 @@ export interface LibraryFixture {
   /** An engine over the same store and archive with the library's defaults: no local files, the SSRF guard. */
   defaults: SessionEngine;
   session: SessionRow;
-  root: TurnView;
-  first: TurnView;
-  second: TurnView;
+  root: Turn;
+  first: Turn;
+  second: Turn;
   /** Another session, whose turns must not be usable from the first. */
   other: SessionRow;
   bundle: string;
