@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import type { BlobStore } from '../blobs/BlobStore.js';
 import { FileBlobStore } from '../blobs/FileBlobStore.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { FAL_KONTEXT_PRO, LOCAL_KONTEXT_SIM, type EndpointRegistry } from '../kontext/endpoints.js';
@@ -23,6 +24,12 @@ export interface OpenEngineOptions extends Partial<Omit<EngineOptions, 'store' |
   /** Where FAL_KEY and the fal URL overrides are read. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
   endpoints?: EndpointRegistry;
+  /**
+   * Where images are archived. Default a folder `<dataDir>/blobs`. A fleet of servers passes one
+   * bucket they share: `S3BlobStore.connect(…)` from `kontext-sessions/s3`. A store given here
+   * stays yours to close.
+   */
+  blobs?: BlobStore;
 }
 
 export interface OpenedEngine {
@@ -62,7 +69,7 @@ export function openEngine(options: OpenEngineOptions = {}): OpenedEngine {
   const dataDir = resolve(options.dataDir ?? '.kontext');
   const dbFile = options.dbFile ?? join(dataDir, 'kontext.db');
   const store = SessionStore.open(dbFile);
-  const blobs = new FileBlobStore(join(dataDir, 'blobs'));
+  const blobs = options.blobs ?? new FileBlobStore(join(dataDir, 'blobs'));
   const engine = new SessionEngine({
     ...options,
     store,

@@ -1,0 +1,167 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { IntegrityError } from '../errors/IntegrityError.js';
+import { NetworkError } from '../errors/NetworkError.js';
+import { NotFoundError } from '../errors/NotFoundError.js';
+import { ValidationError } from '../errors/ValidationError.js';
+import { SHA256_HEX, type BlobStore } from './BlobStore.js';
+import { BlobTooLargeError } from './BlobTooLargeError.js';
+import { DEFAULT_MAX_BLOB_BYTES } from './FileBlobStore.js';
+
+export interface S3BlobStoreOptions {
+  /** The client to use (its endpoint, region, credentials). Closed by `close()` only if the store made it. */
+  client: S3Client;
+  bucket: string;
+  /** Key prefix inside the bucket, e.g. `kontext/`. Default none. */
+  prefix?: string;
+}
+
+export interface S3ConnectionOptions {
+  /** An S3-compatible endpoint (MinIO, R2, Ceph, s3rver); default AWS for the region. */
+  endpoint?: string;
+  region?: string;
+  bucket: string;
+  prefix?: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Bucket names as S3 allows them: 3–63 lower-case letters, digits, dots and hyphens. */
+const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * The image archive in an S3-compatible bucket, for a fleet of servers sharing one history.
+ * Keys are content addresses (`<prefix>blobs/<ab>/<hash>`), so a put of bytes already there
+ * writes nothing, and a finished object is never overwritten. Uploads stream: the bytes go to
+ * a temporary key in parts while they are hashed, then are copied to their address. Reads are
+ * verified against the hash.
+ */
+export class S3BlobStore implements BlobStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly ownsClient: boolean;
+
+  constructor(options: S3BlobStoreOptions, ownsClient = false) {
+    if (!BUCKET_RE.test(options.bucket)) {
+      throw new ValidationError([{ field: 'bucket', message: `${JSON.stringify(options.bucket)} is not a bucket name; use 3-63 lower-case letters, digits, '.' and '-'` }]);
+    }
+    this.client = options.client;
+    this.bucket = options.bucket;
+    this.prefix = options.prefix ?? '';
+    this.ownsClient = ownsClient;
+  }
+
+  /**
+   * A store with its own client, path-style (so any S3-compatible endpoint works). The
+   * credentials live only in the client: no error or log line of this store shows them.
+   */
+  static connect(options: S3ConnectionOptions): S3BlobStore {
+    const config: S3ClientConfig = {
+      region: options.region ?? 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    };
+    return new S3BlobStore({ client: new S3Client(config), bucket: options.bucket, prefix: options.prefix }, true);
+  }
+
+  localPath(): undefined {
+    return undefined;
+  }
+
+  async has(hash: string): Promise<boolean> {
+    if (!SHA256_HEX.test(hash)) return false;
+    return this.exists(this.keyOf(hash));
+  }
+
+  async put(bytes: Uint8Array): Promise<{ hash: string; size: number }> {
+    return this.putStream([bytes], { maxBytes: Number.MAX_SAFE_INTEGER });
+  }
+
+  async putStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: { maxBytes?: number } = {}): Promise<{ hash: string; size: number }> {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
+    const temp = `${this.prefix}tmp/${randomBytes(12).toString('hex')}`;
+    const hasher = createHash('sha256');
+    const body = new PassThrough();
+    const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: temp, Body: body } });
+    const uploaded = upload.done();
+    // Until the feed below settles, a failed upload is reported through it, not as an unhandled rejection.
+    uploaded.catch(() => undefined);
+    let size = 0;
+    try {
+      for await (const chunk of chunks) {
+        size += chunk.byteLength;
+        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+        hasher.update(chunk);
+        if (!body.write(chunk)) await new Promise<void>((resolve) => body.once('drain', resolve));
+      }
+      body.end();
+      await this.call('upload', () => uploaded);
+    } catch (error) {
+      body.destroy();
+      await upload.abort().catch(() => undefined);
+      await this.deleteQuietly(temp);
+      throw error;
+    }
+    const hash = hasher.digest('hex');
+    const key = this.keyOf(hash);
+    try {
+      // Never overwrite: an address that exists already holds these very bytes.
+      if (!(await this.exists(key))) {
+        await this.call('copy', () => this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: key, CopySource: `${this.bucket}/${temp.split('/').map(encodeURIComponent).join('/')}`, IfNoneMatch: '*' })), [412]);
+      }
+    } finally {
+      await this.deleteQuietly(temp);
+    }
+    return { hash, size };
+  }
+
+  async get(hash: string): Promise<Buffer> {
+    if (!SHA256_HEX.test(hash)) throw new ValidationError([{ field: 'hash', message: `'${hash}' is not a sha256 hex digest (64 characters 0-9a-f)` }]);
+    const answer = await this.call('get', () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(hash) })), [404]);
+    if (!answer?.Body) throw new NotFoundError('blob', hash);
+    const bytes = Buffer.from(await answer.Body.transformToByteArray());
+    if (createHash('sha256').update(bytes).digest('hex') !== hash) {
+      throw new IntegrityError(`blob ${hash} is corrupt: its bytes in the bucket no longer match its hash`, { hash });
+    }
+    return bytes;
+  }
+
+  /** Closes the client if this store made it (`connect`); a client passed in stays yours. */
+  async close(): Promise<void> {
+    if (this.ownsClient) this.client.destroy();
+  }
+
+  private keyOf(hash: string): string {
+    return `${this.prefix}blobs/${hash.slice(0, 2)}/${hash}`;
+  }
+
+  private async exists(key: string): Promise<boolean> {
+    const head = await this.call('head', () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })), [404]);
+    return head !== undefined;
+  }
+
+  private async deleteQuietly(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+  }
+
+  /**
+   * Runs one request; the statuses in `absent` (404: no such object, 412: already there) are
+   * answered `undefined`, anything else becomes a NetworkError naming the bucket and the
+   * operation, never the credentials.
+   */
+  private async call<T>(operation: string, send: () => Promise<T>, absent: readonly number[] = []): Promise<T | undefined> {
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof BlobTooLargeError) throw error;
+      const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+      if (status !== undefined && absent.includes(status)) return undefined;
+      const what = error instanceof S3ServiceException ? `${error.name}${status ? ` (HTTP ${status})` : ''}` : error instanceof Error ? error.message : String(error);
+      throw new NetworkError(`the image archive (bucket '${this.bucket}') refused ${operation}: ${what}`, { cause: error });
+    }
+  }
+}
