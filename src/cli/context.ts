@@ -35,7 +35,8 @@ export interface ResumeReport {
  */
 export class CliContext {
   readonly store: SessionStore;
-  readonly blobs: FileBlobStore;
+  /** The archive folder beside the database; undefined when KONTEXT_BLOBS names a bucket instead. */
+  readonly blobs: FileBlobStore | undefined;
   readonly current: CurrentSession;
   readonly progress: Progress;
   /** Where the CLI shows an image: its file in the archive. */
@@ -51,9 +52,10 @@ export class CliContext {
     readonly env: Readonly<Record<string, string | undefined>> = process.env,
   ) {
     this.store = SessionStore.open(globals.db);
-    this.blobs = new FileBlobStore(join(dirname(globals.db), 'blobs'));
+    this.blobs = env.KONTEXT_BLOBS ? undefined : new FileBlobStore(join(dirname(globals.db), 'blobs'));
     this.current = new CurrentSession(globals.db);
-    this.address = (hash) => this.blobs.localPath(hash) ?? hash;
+    // With KONTEXT_BLOBS the images are in a bucket: no local file to point at.
+    this.address = (hash) => this.blobs?.localPath(hash) ?? `kontext://images/${hash}`;
     this.progress = new Progress({
       output,
       tty: process.stderr.isTTY === true,
@@ -67,8 +69,10 @@ export class CliContext {
    * choose; the fal provider reads FAL_KEY and the FAL_*_URL overrides from the env itself.
    */
   engine(): Promise<SessionEngine> {
-    this.opened ??= import('../engine/openEngine.js').then(({ openEngine }) => {
+    this.opened ??= import('../engine/openEngine.js').then(async ({ openEngine }) => {
+      const bucket = this.env.KONTEXT_BLOBS ? await (await import('../blobs/openBlobStore.js')).openBlobStore(this.env.KONTEXT_BLOBS, this.env) : undefined;
       const opened = openEngine({
+        blobs: bucket,
         dataDir: dirname(this.globals.db),
         dbFile: this.globals.db,
         provider: this.globals.provider,
@@ -81,7 +85,8 @@ export class CliContext {
         ssrf: { allowLoopback: true, allowPrivate: true },
       });
       this.unsubscribe = opened.engine.events.subscribe((event) => this.progress.handle(event));
-      return opened;
+      // A bucket opened here is closed with the engine (openEngine leaves a given store open).
+      return bucket ? { ...opened, close: async () => (await opened.close(), await bucket.close()) } : opened;
     });
     return this.opened.then((o) => o.engine);
   }

@@ -15,7 +15,7 @@ export const openCommand: CommandSpec<{ turn: string; candidate: number | undefi
     const index = input.candidate ?? turn.selectedOutput;
     const output = turn.outputs[index];
     if (!output) throw new ValidationError([{ field: '--candidate', message: `${index} is not an output of turn ${short(turn.id)}; allowed: 0 to ${turn.outputs.length - 1}` }]);
-    const path = ctx.blobs.localPath(output.blobHash);
+    const path = ctx.blobs?.localPath(output.blobHash);
     if (!path) throw new ConflictError(`the archive keeps no local file for image ${output.blobHash}`, { blobHash: output.blobHash });
     return { data: { turn: turn.id, ...outputDoc(output, turn, ctx.address), path }, text: [path] };
   },

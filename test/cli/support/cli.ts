@@ -31,11 +31,11 @@ export interface CliRun {
 /**
  * The environment of the child: ours without anything that would reach fal or another
  * database or open a server to the network (no FAL_KEY, no fal URL overrides, no KONTEXT_DB,
- * no KONTEXT_TOKENS), plus `extra`.
+ * no KONTEXT_TOKENS, no bucket), plus `extra`.
  */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['FAL_KEY', 'FAL_QUEUE_URL', 'FAL_RUN_URL', 'FAL_STORAGE_URL', 'KONTEXT_DB', 'KONTEXT_TOKENS']) delete env[name];
+  for (const name of ['FAL_KEY', 'FAL_QUEUE_URL', 'FAL_RUN_URL', 'FAL_STORAGE_URL', 'KONTEXT_DB', 'KONTEXT_TOKENS', 'KONTEXT_BLOBS', 'KONTEXT_S3_ENDPOINT']) delete env[name];
   return { ...env, ...extra };
 }
 
