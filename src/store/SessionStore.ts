@@ -18,6 +18,7 @@ import {
   type TurnRow,
   type TurnStatus,
 } from './schema.js';
+import type { QualitySettings } from '../quality/types.js';
 import { canTransition, IN_FLIGHT_STATUSES, TURN_TRANSITIONS } from './transitions.js';
 
 export interface NewSession {
@@ -26,6 +27,7 @@ export interface NewSession {
   defaultEndpoint: string;
   defaultParams?: Record<string, unknown>;
   budgetMicros?: number | null;
+  quality?: QualitySettings;
 }
 
 export interface NewTurn {
@@ -40,6 +42,7 @@ export interface NewTurn {
   inputBlob?: string | null;
   originTurnId?: string | null;
   originKind?: TurnRow['originKind'];
+  sizes?: TurnRow['sizes'];
   /** Defaults to 'pending'. */
   status?: TurnStatus;
 }
@@ -67,6 +70,8 @@ export type TurnPatch = Partial<
     | 'submitAttemptedAt'
     | 'leaseOwner'
     | 'leaseExpiresAt'
+    | 'sizes'
+    | 'drift'
   >
 >;
 
@@ -151,6 +156,7 @@ export class SessionStore {
       defaultEndpoint: input.defaultEndpoint,
       defaultParams: input.defaultParams ?? {},
       budgetMicros: input.budgetMicros ?? null,
+      quality: input.quality ?? {},
       createdAt: now,
       updatedAt: now,
     };
@@ -209,7 +215,7 @@ export class SessionStore {
 
   async updateSession(
     id: string,
-    patch: Partial<Pick<SessionRow, 'title' | 'defaultEndpoint' | 'defaultParams' | 'budgetMicros' | 'owner'>>,
+    patch: Partial<Pick<SessionRow, 'title' | 'defaultEndpoint' | 'defaultParams' | 'budgetMicros' | 'owner' | 'quality'>>,
   ): Promise<SessionRow> {
     const set = setClause(sessionCodec, { ...patch, updatedAt: this.now() });
     return this.sessionOrThrow(this.one(`update sessions set ${set.sql} where id = ? returning ${sessionCodec.select}`, ...set.values, id), id);
@@ -403,6 +409,8 @@ export class SessionStore {
       createdAt: now,
       startedAt: null,
       finishedAt: null,
+      sizes: input.sizes ?? null,
+      drift: null,
     };
     // A finished turn (memo hit, exact replay, source image) is written finished in one insert.
     if (options.complete) row = { ...row, ...definedOnly(options.complete.patch ?? {}), status: 'succeeded' };

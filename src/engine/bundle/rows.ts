@@ -20,7 +20,9 @@ const msOrNull = (date: Date | null): number | null => (date === null ? null : d
 const date = (value: number): Date => new Date(value);
 const dateOrNull = (value: number | null): Date | null => (value === null ? null : new Date(value));
 
-export function sessionToManifest(row: SessionRow): ManifestSession {
+// Bundles do not carry the quality settings, sizes or drift yet (manifest v1 has no fields
+// for them): an imported session starts with defaults and its turns unmeasured.
+export function sessionToManifest({ quality: _quality, ...row }: SessionRow): ManifestSession {
   return {
     ...row,
     defaultParams: row.defaultParams as ManifestSession['defaultParams'],
@@ -30,10 +32,10 @@ export function sessionToManifest(row: SessionRow): ManifestSession {
 }
 
 export function sessionFromManifest(row: ManifestSession): SessionRow {
-  return { ...row, createdAt: date(row.createdAt), updatedAt: date(row.updatedAt) };
+  return { ...row, quality: {}, createdAt: date(row.createdAt), updatedAt: date(row.updatedAt) };
 }
 
-export function turnToManifest(row: TurnRow): ManifestTurn {
+export function turnToManifest({ sizes: _sizes, drift: _drift, ...row }: TurnRow): ManifestTurn {
   return {
     ...row,
     // These are typed unknown but came out of JSON columns, so they are JSON.
@@ -54,6 +56,8 @@ export function turnToManifest(row: TurnRow): ManifestTurn {
 export function turnFromManifest(row: ManifestTurn): TurnRow {
   return {
     ...row,
+    sizes: null,
+    drift: null,
     submitAttemptedAt: dateOrNull(row.submitAttemptedAt),
     leaseExpiresAt: dateOrNull(row.leaseExpiresAt),
     createdAt: date(row.createdAt),

@@ -1,0 +1,3 @@
+ALTER TABLE `sessions` ADD `quality` text DEFAULT '{}' NOT NULL;--> statement-breakpoint
+ALTER TABLE `turns` ADD `sizes` text;--> statement-breakpoint
+ALTER TABLE `turns` ADD `drift` text;
