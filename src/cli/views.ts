@@ -50,6 +50,8 @@ export function turnJson(turn: TurnView, blobs: BlobStore) {
     selectedOutput: turn.selectedOutput,
     image: picked ? (blobs.localPath(picked.blobHash) ?? null) : null,
     outputs: turn.outputs.map((o) => outputJson(o, turn, blobs)),
+    sizes: turn.sizes,
+    drift: turn.drift,
     createdAt: turn.createdAt,
     startedAt: turn.startedAt,
     finishedAt: turn.finishedAt,
@@ -65,6 +67,7 @@ export function sessionJson(session: SessionRow) {
     defaultEndpoint: session.defaultEndpoint,
     defaultParams: session.defaultParams,
     budgetMicros: session.budgetMicros,
+    quality: session.quality,
     createdAt: session.createdAt,
     updatedAt: session.updatedAt,
   };

@@ -66,6 +66,8 @@ export function turnJson(t: TurnView): z.output<typeof TurnJson> {
     startedAt: iso(t.startedAt),
     finishedAt: iso(t.finishedAt),
     outputs,
+    sizes: t.sizes,
+    drift: t.drift,
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import 'zod-openapi';
 import { KontextEditInput, KontextParamsOverrides as LibraryParamsOverrides } from '../kontext/schemas.js';
+import { TurnDriftJson, TurnSizesJson } from '../quality/schemas.js';
 
 /**
  * The HTTP contract. Request schemas wrap the library's own (`KontextParamsOverrides`, the
@@ -161,6 +162,8 @@ export const TurnJson = z
     startedAt: Timestamp.nullable(),
     finishedAt: Timestamp.nullable(),
     outputs: z.array(OutputJson),
+    sizes: TurnSizesJson.nullable(),
+    drift: TurnDriftJson.nullable(),
   })
   .meta({ id: 'Turn' });
 

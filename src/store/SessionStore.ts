@@ -416,6 +416,7 @@ export class SessionStore {
     if (options.complete) row = { ...row, ...definedOnly(options.complete.patch ?? {}), status: 'succeeded' };
     else if (options.lease) row = { ...row, leaseOwner: options.lease.owner, leaseExpiresAt: new Date(now.getTime() + options.lease.ttlMs) };
     this.run(INSERT_TURN, ...turnCodec.encodeRow(row), segmentId);
+    for (const blob of options.complete?.newBlobs ?? []) this.run(INSERT_BLOB_IF_NEW, ...blobCodec.encodeRow({ ...blob, createdAt: this.now() }));
     if (options.complete) this.insertOutputs(id, options.complete.outputs);
     if (options.moveHead) {
       // An attached branch follows HEAD as it grows, like a git branch following commits — if it
@@ -982,14 +983,14 @@ interface AppendOptions {
   /** Write the turn already leased to this runner, which is about to run it (saves a claim's write). */
   lease?: { owner: string; ttlMs: number };
   /** Write the turn already succeeded with these outputs (memo hits, exact replays, source images), atomically. */
-  complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch };
+  complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch; newBlobs?: readonly NewBlob[] };
 }
 
 /** What `kontext log` shows of a turn. */
-export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'>;
+export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode' | 'drift'>;
 
 /** The columns of a log line, decoded like any other row. */
-const summaryCodec = turnCodec.pick<TurnSummary>(['id', 'parentId', 'depth', 'kind', 'status', 'prompt', 'seedUsed', 'costMicros', 'originKind', 'errorCode']);
+const summaryCodec = turnCodec.pick<TurnSummary>(['id', 'parentId', 'depth', 'kind', 'status', 'prompt', 'seedUsed', 'costMicros', 'originKind', 'errorCode', 'drift']);
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const columnList = <Row>(codec: RowCodec<Row>) => codec.columns.map((c) => c.sql).join(', ');
