@@ -61,6 +61,7 @@ export async function buildDeepSession(dbFile: string, blobDir: string, depth: n
         startedAt: root ? null : at,
         finishedAt: at,
         sizes: null,
+        qualityOptions: null,
         drift: null,
       });
       outputs.push({ turnId: id, index: 0, providerUrl: null, blobHash: hash, width, height, contentType: 'image/png', nsfw: false });

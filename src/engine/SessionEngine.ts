@@ -29,7 +29,7 @@ import { driftOf, qualityAfterTurn } from '../quality/afterTurn.js';
 import { pinAspect } from '../quality/pinAspect.js';
 import { rootImageOf } from '../quality/rootImage.js';
 import { QualitySettingsSchema, resolveQuality } from '../quality/settings.js';
-import type { QualitySettings, TurnSizes } from '../quality/types.js';
+import type { QualitySettings, TurnQualityOptions, TurnSizes } from '../quality/types.js';
 
 export interface TurnView extends TurnRow {
   outputs: OutputRow[];
@@ -127,6 +127,8 @@ export interface EditOptions {
   endpoint?: string;
   /** Reuse a matching earlier result: `auto` only for a fixed seed (default), `always`, or `never`. */
   memo?: 'auto' | 'always' | 'never';
+  /** Keep the parent's pixels where this edit did not change the picture. Default: the session's setting (off). */
+  preserveRegions?: boolean;
   signal?: AbortSignal;
 }
 
@@ -154,6 +156,7 @@ export interface TurnPlan {
   parentOutputs?: OutputRow[];
   /** Sizes known when the turn is written (input, source, pinned aspect ratio). */
   sizes?: TurnSizes;
+  qualityOptions?: TurnQualityOptions;
 }
 
 const IMAGE_URL_PLACEHOLDER = 'pending:image';
@@ -400,6 +403,7 @@ export class SessionEngine {
       const pinned = pinAspect({ ...session.defaultParams, ...overrides }, source, endpoint, resolveQuality(session.quality).pinAspect);
       const validated = this.validateRequest(endpoint, this.checkPrompt(prompt), pinned.params);
       return this.createTurn({
+        qualityOptions: options.preserveRegions === undefined ? undefined : { preserveRegions: options.preserveRegions },
         sizes: {
           input: input?.width && input.height ? { width: input.width, height: input.height } : null,
           output: null,
@@ -466,7 +470,7 @@ export class SessionEngine {
     const memoOutputs = memo ? await this.store.outputsOf(memo.id) : undefined;
     // A reused result is measured (and resized) for this session, whose settings may differ from the memo's.
     const memoQuality = memoOutputs
-      ? await qualityAfterTurn(this, { kind: plan.kind, sessionId: plan.sessionId, parentId: plan.parent?.id ?? null, inputBlob, sizes: plan.sizes ?? null }, {
+      ? await qualityAfterTurn(this, { kind: plan.kind, sessionId: plan.sessionId, parentId: plan.parent?.id ?? null, inputBlob, sizes: plan.sizes ?? null, qualityOptions: plan.qualityOptions ?? null }, {
           outputs: memoOutputs.map(({ turnId: _t, ...o }) => o),
           newBlobs: [],
         })
@@ -485,6 +489,7 @@ export class SessionEngine {
         originTurnId: memo ? memo.id : (plan.originTurnId ?? null),
         originKind: memo ? 'memo' : (plan.originKind ?? null),
         sizes: plan.sizes ?? null,
+        qualityOptions: plan.qualityOptions ?? null,
       },
       {
         moveHead: plan.moveHead,

@@ -4,6 +4,7 @@ import type { NewBlob, NewOutput, SessionStore } from '../store/SessionStore.js'
 import type { TurnRow } from '../store/schema.js';
 import { sameShape } from './aspect.js';
 import { measureDrift } from './measureDrift.js';
+import { preserveRegions } from './preserveRegions.js';
 import { rootImageOf } from './rootImage.js';
 import { resolveQuality } from './settings.js';
 import type { ImageSize, TurnDrift, TurnSizes } from './types.js';
@@ -19,7 +20,7 @@ export interface ArchivedOutputs {
 }
 
 /** What is needed of the turn being finished (a memo hit has no row yet). */
-export type FinishingTurn = Pick<TurnRow, 'kind' | 'sessionId' | 'parentId' | 'inputBlob' | 'sizes'>;
+export type FinishingTurn = Pick<TurnRow, 'kind' | 'sessionId' | 'parentId' | 'inputBlob' | 'sizes' | 'qualityOptions'>;
 
 /** What a finished edit's write carries besides its outputs: sizes, drift, and which output is kept. */
 export interface TurnQuality extends ArchivedOutputs {
@@ -30,8 +31,9 @@ export interface TurnQuality extends ArchivedOutputs {
 
 /**
  * Everything measured or made once an edit's outputs are archived: its sizes, the output
- * resized back to the source size when the session asks (added as one more candidate and
- * picked, so the raw output stays pickable), and its drift from the parent and the root.
+ * resized back to the source size and the parent's pixels put back outside the edit when the
+ * session or turn asks (each added as one more candidate and picked, so the raw output stays
+ * pickable), and its drift from the parent and the root.
  * Measuring never fails the turn: the provider's result is paid for and already archived.
  */
 export async function qualityAfterTurn(deps: QualityDeps, turn: FinishingTurn, archived: ArchivedOutputs): Promise<TurnQuality> {
@@ -60,6 +62,15 @@ export async function qualityAfterTurn(deps: QualityDeps, turn: FinishingTurn, a
       resizedToSource = true;
     }
 
+    if (turn.qualityOptions?.preserveRegions ?? settings.preserveRegions) {
+      const kept = outputs[selectedOutput]!;
+      const preserved = await preserveRegions(await deps.blobs.get(turn.inputBlob), await deps.blobs.get(kept.blobHash), kept.contentType);
+      const { hash, size } = await deps.blobs.put(preserved.bytes);
+      selectedOutput = outputs.length;
+      outputs = [...outputs, { ...kept, index: selectedOutput, providerUrl: null, blobHash: hash }];
+      if (!newBlobs.some((b) => b.hash === hash)) newBlobs = [...newBlobs, { hash, size, contentType: kept.contentType, width: kept.width, height: kept.height }];
+      keptHash = hash;
+    }
     const drift = await driftOf(deps, turn.inputBlob, root?.blobHash ?? null, keptHash);
     const sizes: TurnSizes = {
       input: turn.sizes?.input ?? drift.parent?.from ?? null,

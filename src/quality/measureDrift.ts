@@ -22,8 +22,8 @@ export interface PixelComparison {
   ssim: number;
   deltaE: number;
   editedFraction: number;
-  /** Per pixel, the smoothed ΔE the edit mask is cut from (at the compared size). */
-  smoothedDeltaE: Float64Array;
+  /** Per pixel, the ΔE between the two images (at the compared size). */
+  deltaEMap: Float32Array;
 }
 
 /**
@@ -80,7 +80,7 @@ export function comparePixels(a: RgbImage, b: RgbImage): PixelComparison {
     }
     kept = n;
   }
-  return { ssim: ssimSum / kept, deltaE: deltaSum / kept, editedFraction, smoothedDeltaE };
+  return { ssim: ssimSum / kept, deltaE: deltaSum / kept, editedFraction, deltaEMap: deltaE };
 }
 
 /** The SSIM of every pixel's window (Wang et al. 2004, with a flat window). */

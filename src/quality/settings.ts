@@ -6,6 +6,7 @@ export const QualitySettingsSchema = z
   .object({
     pinAspect: z.boolean().optional(),
     resizeToSource: z.boolean().optional(),
+    preserveRegions: z.boolean().optional(),
     warnSsimBelow: z.number().min(0).max(1).optional(),
     warnDeltaEAbove: z.number().min(0).max(200).optional(),
   })
@@ -19,6 +20,7 @@ export function resolveQuality(settings: QualitySettings | null | undefined): Re
   return {
     pinAspect: settings?.pinAspect ?? true,
     resizeToSource: settings?.resizeToSource ?? false,
+    preserveRegions: settings?.preserveRegions ?? false,
     warnSsimBelow: settings?.warnSsimBelow ?? DEFAULT_WARN_SSIM_BELOW,
     warnDeltaEAbove: settings?.warnDeltaEAbove ?? DEFAULT_WARN_DELTA_E_ABOVE,
   };

@@ -49,8 +49,15 @@ export interface QualitySettings {
   pinAspect?: boolean;
   /** Resize outputs back to the source size (the raw output is kept as another candidate). Default false. */
   resizeToSource?: boolean;
+  /** Keep the parent's pixels wherever an edit did not change the picture (raw output kept as another candidate). Default false. */
+  preserveRegions?: boolean;
   /** Warn when a turn's drift from the root has SSIM below this. Default 0.9. */
   warnSsimBelow?: number;
   /** Warn when a turn's drift from the root has ΔE above this. Default 5. */
   warnDeltaEAbove?: number;
+}
+
+/** A turn's own quality choices, overriding the session's. */
+export interface TurnQualityOptions {
+  preserveRegions?: boolean;
 }

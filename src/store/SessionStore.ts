@@ -43,6 +43,7 @@ export interface NewTurn {
   originTurnId?: string | null;
   originKind?: TurnRow['originKind'];
   sizes?: TurnRow['sizes'];
+  qualityOptions?: TurnRow['qualityOptions'];
   /** Defaults to 'pending'. */
   status?: TurnStatus;
 }
@@ -410,6 +411,7 @@ export class SessionStore {
       startedAt: null,
       finishedAt: null,
       sizes: input.sizes ?? null,
+      qualityOptions: input.qualityOptions ?? null,
       drift: null,
     };
     // A finished turn (memo hit, exact replay, source image) is written finished in one insert.

@@ -148,6 +148,7 @@ export const turnCodec = new RowCodec<TurnRow>('turns', [
   col('startedAt', 'started_at', 'date'),
   col('finishedAt', 'finished_at', 'date'),
   col('sizes', 'sizes', 'json'),
+  col('qualityOptions', 'quality_options', 'json'),
   col('drift', 'drift', 'json'),
 ]);
 

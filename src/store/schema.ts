@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { QualitySettings, TurnDrift, TurnSizes } from '../quality/types.js';
+import type { QualitySettings, TurnDrift, TurnQualityOptions, TurnSizes } from '../quality/types.js';
 import { foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -87,6 +87,8 @@ export const turns = sqliteTable('turns', {
   finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
   /** Input, output and source sizes of an edit, and whether the provider changed the shape. */
   sizes: text('sizes', { mode: 'json' }).$type<TurnSizes>(),
+  /** Per-turn quality choices that override the session's (region preservation). */
+  qualityOptions: text('quality_options', { mode: 'json' }).$type<TurnQualityOptions>(),
   /** Drift of the selected output against the parent's and the root's image; set once succeeded. */
   drift: text('drift', { mode: 'json' }).$type<TurnDrift>(),
   /**

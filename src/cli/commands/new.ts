@@ -69,6 +69,7 @@ function qualityOptions(options: Record<string, unknown>): QualitySettings {
   const quality: QualitySettings = {};
   if (options.pinAspect === false) quality.pinAspect = false;
   if (options.resizeToSource === true) quality.resizeToSource = true;
+  if (options.preserveRegions === true) quality.preserveRegions = true;
   for (const [flag, key] of [['warnSsim', 'warnSsimBelow'], ['warnDeltaE', 'warnDeltaEAbove']] as const) {
     const text = options[flag] as string | undefined;
     if (text === undefined) continue;

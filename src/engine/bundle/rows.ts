@@ -35,7 +35,7 @@ export function sessionFromManifest(row: ManifestSession): SessionRow {
   return { ...row, quality: {}, createdAt: date(row.createdAt), updatedAt: date(row.updatedAt) };
 }
 
-export function turnToManifest({ sizes: _sizes, drift: _drift, ...row }: TurnRow): ManifestTurn {
+export function turnToManifest({ sizes: _sizes, drift: _drift, qualityOptions: _options, ...row }: TurnRow): ManifestTurn {
   return {
     ...row,
     // These are typed unknown but came out of JSON columns, so they are JSON.
@@ -57,6 +57,7 @@ export function turnFromManifest(row: ManifestTurn): TurnRow {
   return {
     ...row,
     sizes: null,
+    qualityOptions: null,
     drift: null,
     submitAttemptedAt: dateOrNull(row.submitAttemptedAt),
     leaseExpiresAt: dateOrNull(row.leaseExpiresAt),
