@@ -32,10 +32,15 @@ export function srgbToLab(r: number, g: number, b: number): [number, number, num
 export function labOf(rgb: Buffer): Float32Array {
   const lab = new Float32Array(rgb.length);
   for (let i = 0; i < rgb.length; i += 3) {
-    const [l, a, b] = srgbToLab(rgb[i]!, rgb[i + 1]!, rgb[i + 2]!);
-    lab[i] = l;
-    lab[i + 1] = a;
-    lab[i + 2] = b;
+    const lr = LINEAR[rgb[i]!]!;
+    const lg = LINEAR[rgb[i + 1]!]!;
+    const lb = LINEAR[rgb[i + 2]!]!;
+    const fx = f((0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / XN);
+    const fy = f((0.2126729 * lr + 0.7151522 * lg + 0.072175 * lb) / YN);
+    const fz = f((0.0193339 * lr + 0.119192 * lg + 0.9503041 * lb) / ZN);
+    lab[i] = 116 * fy - 16;
+    lab[i + 1] = 500 * (fx - fy);
+    lab[i + 2] = 200 * (fy - fz);
   }
   return lab;
 }

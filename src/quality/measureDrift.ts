@@ -53,7 +53,10 @@ export function comparePixels(a: RgbImage, b: RgbImage): PixelComparison {
   const ya = new Float32Array(n);
   const yb = new Float32Array(n);
   for (let p = 0, i = 0; p < n; p++, i += 3) {
-    deltaE[p] = Math.hypot(labA[i]! - labB[i]!, labA[i + 1]! - labB[i + 1]!, labA[i + 2]! - labB[i + 2]!);
+    const dl = labA[i]! - labB[i]!;
+    const da = labA[i + 1]! - labB[i + 1]!;
+    const db = labA[i + 2]! - labB[i + 2]!;
+    deltaE[p] = Math.sqrt(dl * dl + da * da + db * db);
     // Rec. 601 luma, on the 0–255 scale the SSIM constants assume.
     ya[p] = 0.299 * a.data[i]! + 0.587 * a.data[i + 1]! + 0.114 * a.data[i + 2]!;
     yb[p] = 0.299 * b.data[i]! + 0.587 * b.data[i + 1]! + 0.114 * b.data[i + 2]!;

@@ -37,19 +37,15 @@ export async function preserveRegions(parent: Buffer, output: Buffer, contentTyp
       edited++;
     }
   }
-  const [alpha, before, after] = await Promise.all([
-    sharp(mask, { raw: { width: work.width, height: work.height, channels: 1 } }).blur(FEATHER_SIGMA).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer(),
-    decodeRgb(parent, size),
-    decodeRgb(output, size),
-  ]);
-  const blended = Buffer.alloc(after.data.length);
-  for (let p = 0, i = 0; p < alpha.length; p++, i += 3) {
-    const w = alpha[p]! / 255;
-    blended[i] = Math.round(after.data[i]! * w + before.data[i]! * (1 - w));
-    blended[i + 1] = Math.round(after.data[i + 1]! * w + before.data[i + 1]! * (1 - w));
-    blended[i + 2] = Math.round(after.data[i + 2]! * w + before.data[i + 2]! * (1 - w));
-  }
-  const image = sharp(blended, { raw: { width: size.width, height: size.height, channels: 3 } });
+  // The blend itself is libvips': the output, with the feathered mask as its alpha, laid over the parent.
+  const alpha = await sharp(mask, { raw: { width: w, height: h, channels: 1 } }).blur(FEATHER_SIGMA).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer();
+  const rgb = await decodeRgb(output, size);
+  const overlay = await sharp(rgb.data, { raw: { width: size.width, height: size.height, channels: 3 } }).joinChannel(alpha, { raw: { width: size.width, height: size.height, channels: 1 } }).raw().toBuffer();
+  const image = sharp(parent)
+    .autoOrient()
+    .resize(size.width, size.height, { fit: 'fill' })
+    .flatten({ background: '#ffffff' })
+    .composite([{ input: overlay, raw: { width: size.width, height: size.height, channels: 4 } }]);
   const bytes = await (contentType === 'image/png' ? image.png() : image.jpeg({ quality: 95 })).toBuffer();
   return { bytes, editedFraction: edited / mask.length };
 }
