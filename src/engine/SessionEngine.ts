@@ -28,7 +28,8 @@ import { TurnRunner } from './TurnRunner.js';
 import { driftOf, qualityAfterTurn } from '../quality/afterTurn.js';
 import { pinAspect } from '../quality/pinAspect.js';
 import { rootImageOf } from '../quality/rootImage.js';
-import { QualitySettingsSchema, resolveQuality } from '../quality/settings.js';
+import { resolveQuality } from '../quality/defaults.js';
+import { QualitySettingsSchema } from '../quality/settings.js';
 import type { QualitySettings, TurnQualityOptions, TurnSizes } from '../quality/types.js';
 
 export interface TurnView extends TurnRow {

@@ -6,7 +6,7 @@ import { sameShape } from './aspect.js';
 import { measureDrift } from './measureDrift.js';
 import { preserveRegions } from './preserveRegions.js';
 import { rootImageOf } from './rootImage.js';
-import { resolveQuality } from './settings.js';
+import { resolveQuality } from './defaults.js';
 import type { ImageSize, TurnDrift, TurnSizes } from './types.js';
 
 export interface QualityDeps {

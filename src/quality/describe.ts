@@ -1,4 +1,4 @@
-import { resolveQuality } from './settings.js';
+import { resolveQuality } from './defaults.js';
 import type { DriftFigures, ImageSize, QualitySettings, TurnDrift, TurnSizes } from './types.js';
 
 const size = (s: ImageSize | null) => (s ? `${s.width}×${s.height}` : '?');

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { QualitySettings } from './types.js';
 
 /** A session's edit-quality settings as a request gives them; every field optional. */
 export const QualitySettingsSchema = z
@@ -11,17 +10,3 @@ export const QualitySettingsSchema = z
     warnDeltaEAbove: z.number().min(0).max(200).optional(),
   })
   .strict();
-
-export const DEFAULT_WARN_SSIM_BELOW = 0.9;
-export const DEFAULT_WARN_DELTA_E_ABOVE = 5;
-
-/** Settings with every default filled in. */
-export function resolveQuality(settings: QualitySettings | null | undefined): Required<QualitySettings> {
-  return {
-    pinAspect: settings?.pinAspect ?? true,
-    resizeToSource: settings?.resizeToSource ?? false,
-    preserveRegions: settings?.preserveRegions ?? false,
-    warnSsimBelow: settings?.warnSsimBelow ?? DEFAULT_WARN_SSIM_BELOW,
-    warnDeltaEAbove: settings?.warnDeltaEAbove ?? DEFAULT_WARN_DELTA_E_ABOVE,
-  };
-}
