@@ -6,7 +6,7 @@ import { atMost, type BenchResult } from './lib/BenchResult.js';
 import { median, ms } from './lib/stats.js';
 
 /** A photo-like 1024×1024 JPEG: shapes under noise, so it neither decodes nor compresses unrealistically fast. */
-async function photoLikeJpeg(size = 1024): Promise<Buffer> {
+export async function photoLikeJpeg(size = 1024): Promise<Buffer> {
   const shapes = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}">` +
       `<defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="#8ab"/><stop offset="1" stop-color="#553"/></linearGradient></defs>` +

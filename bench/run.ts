@@ -8,7 +8,7 @@
  *
  * `--quick` shrinks the samples (for a smoke test); `--only` runs the named benchmarks:
  * engine-overhead, engine-vs-fal-client, fal-client, exact-replay, deep-session,
- * concurrent-sessions, local-edit. The concurrent-sessions load is sized by
+ * concurrent-sessions, local-edit, quality. The concurrent-sessions load is sized by
  * KONTEXT_BENCH_SESSIONS (default 1000), KONTEXT_BENCH_MAX_IN_FLIGHT (the engine's
  * maxInFlight, default 1000: every session has its request at the provider at once, the
  * heaviest case for memory, since each such turn holds its HTTP exchange and status stream;
@@ -29,6 +29,7 @@ import { benchFalClientComparison } from './falClientComparison.js';
 import { notMeasured, type BenchResult } from './lib/BenchResult.js';
 import { printTable } from './lib/printTable.js';
 import { benchLocalEdit } from './localEdit.js';
+import { benchQuality } from './quality.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
 const quick = values.quick === true;
@@ -55,6 +56,7 @@ const BENCHES: { id: string; name: string; run: () => Promise<BenchResult[]> }[]
       }),
   },
   { id: 'local-edit', name: 'local provider edit', run: () => benchLocalEdit({ runs: quick ? 3 : 7 }) },
+  { id: 'quality', name: 'drift and region preservation', run: () => benchQuality({ runs: quick ? 3 : 7 }) },
 ];
 
 const started = performance.now();

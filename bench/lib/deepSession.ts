@@ -60,6 +60,9 @@ export async function buildDeepSession(dbFile: string, blobDir: string, depth: n
         createdAt: at,
         startedAt: root ? null : at,
         finishedAt: at,
+        sizes: null,
+        qualityOptions: null,
+        drift: null,
       });
       outputs.push({ turnId: id, index: 0, providerUrl: null, blobHash: hash, width, height, contentType: 'image/png', nsfw: false });
       parentId = id;
@@ -73,6 +76,7 @@ export async function buildDeepSession(dbFile: string, blobDir: string, depth: n
       headTurnId: tipId,
       headRef: 'main',
       redoStack: [],
+      quality: {},
       defaultEndpoint: LOCAL_KONTEXT_SIM,
       defaultParams: {},
       budgetMicros: null,

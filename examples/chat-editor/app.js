@@ -313,6 +313,23 @@ function chatTurn(turn) {
     cost.dataset.micros = String(turn.costMicros);
     cost.textContent = dollars(turn.costMicros);
     meta.append(cost);
+    const drift = turn.drift?.root ?? turn.drift?.parent;
+    if (drift) {
+      const badge = document.createElement('span');
+      badge.className = 'drift-badge';
+      // The default thresholds of a session's drift warning (SSIM 0.9, ΔE 5).
+      if (drift.ssim < 0.9 || drift.deltaE > 5) badge.dataset.warn = 'true';
+      badge.title = 'drift from the source image outside the edited region';
+      badge.textContent = `drift SSIM ${drift.ssim.toFixed(3)} ΔE ${drift.deltaE.toFixed(1)}`;
+      meta.append(' · ', badge);
+    }
+    if (turn.sizes?.mismatch) {
+      const size = document.createElement('span');
+      size.className = 'size-badge';
+      const { output, source } = turn.sizes;
+      size.textContent = turn.sizes.resizedToSource ? 'resized back to the source size' : `size changed: ${source?.width}×${source?.height} → ${output?.width}×${output?.height}`;
+      meta.append(' · ', size);
+    }
     reply.append(meta);
   }
   return item;

@@ -28,6 +28,12 @@ import { replayPath, type ReplayOptions, type ReplayReport } from './replay.js';
 import { resolveEditBase, resolveTurnRef } from './resolveTurnRef.js';
 import { whatIf, type WhatIfChange, type WhatIfResult } from './whatIf.js';
 import { TurnRunner } from './TurnRunner.js';
+import { driftOf, qualityAfterTurn } from '../quality/afterTurn.js';
+import { pinAspect } from '../quality/pinAspect.js';
+import { rootImageOf } from '../quality/rootImage.js';
+import { resolveQuality } from '../quality/defaults.js';
+import { QualitySettingsSchema } from '../quality/settings.js';
+import type { QualitySettings, TurnQualityOptions, TurnSizes } from '../quality/types.js';
 
 /** A whole session: its turns (parents before children) and branches. */
 export interface SessionTree {
@@ -96,6 +102,8 @@ export interface StartSessionInput {
   params?: KontextParamsOverrides;
   /** Spending cap in micro-dollars. */
   budgetMicros?: number | null;
+  /** Edit-quality settings: size pinning (on), resize back to the source size (off), drift warning thresholds. */
+  quality?: QualitySettings;
   signal?: AbortSignal;
 }
 
@@ -120,6 +128,8 @@ export interface EditOptions {
   endpoint?: string;
   /** Reuse a matching earlier result: `auto` only for a fixed seed (default), `always`, or `never`. */
   memo?: 'auto' | 'always' | 'never';
+  /** Keep the parent's pixels where this edit did not change the picture. Default: the session's setting (off). */
+  preserveRegions?: boolean;
   signal?: AbortSignal;
 }
 
@@ -148,6 +158,9 @@ export interface TurnPlan {
   parentMayBeUnfinished?: boolean;
   /** The parent's outputs, read with it, when the caller has them (spares a read). */
   parentOutputs?: OutputRow[];
+  /** Sizes known when the turn is written (input, source, pinned aspect ratio). */
+  sizes?: TurnSizes;
+  qualityOptions?: TurnQualityOptions;
 }
 
 const IMAGE_URL_PLACEHOLDER = 'pending:image';
@@ -263,6 +276,7 @@ export class SessionEngine {
     const editEndpoint = this.endpoints.editSiblingOf(endpoint.id) ?? endpoint;
     if (editEndpoint.kind !== 'edit') throw new ValidationError([{ field: 'endpoint', message: `'${endpoint.id}' has no edit endpoint to continue a session with` }]);
     const params = parseOrThrow(KontextParamsOverrides, input.params ?? {}, 'params');
+    const quality = parseOrThrow(QualitySettingsSchema, input.quality ?? {}, 'quality') as QualitySettings;
     checkBudget(input.budgetMicros);
     this.provider(editEndpoint.provider);
 
@@ -275,7 +289,7 @@ export class SessionEngine {
       });
       const blob = await archiveImage(this, bytes);
       const { session, root } = await this.store.createSessionFromImage(
-        { title: input.title, owner: input.owner, defaultEndpoint: editEndpoint.id, defaultParams: params, budgetMicros: input.budgetMicros },
+        { title: input.title, owner: input.owner, defaultEndpoint: editEndpoint.id, defaultParams: params, budgetMicros: input.budgetMicros, quality },
         { index: 0, providerUrl: sourceUrl ?? null, blobHash: blob.hash, width: blob.width, height: blob.height, contentType: blob.contentType, nsfw: false },
         { finishedAt: new Date(), provider: sourceUrl ? 'web' : null },
       );
@@ -291,7 +305,7 @@ export class SessionEngine {
     const validated = parseOrThrow(textEndpoint.input, merged, 'request') as Record<string, unknown>;
     const provider = this.provider(textEndpoint.provider);
     const { session, root } = await this.store.createSessionFromPrompt(
-      { title: input.title, owner: input.owner, defaultEndpoint: editEndpoint.id, defaultParams: params, budgetMicros: input.budgetMicros },
+      { title: input.title, owner: input.owner, defaultEndpoint: editEndpoint.id, defaultParams: params, budgetMicros: input.budgetMicros, quality },
       { kind: 'text', endpointId: textEndpoint.id, provider: provider.name, prompt, params: validated, seedRequested: typeof validated.seed === 'number' ? validated.seed : null },
       { lease: { owner: this.engineId, ttlMs: this.leaseTtlMs }, reserveMicros: this.estimateCostMicros(textEndpoint, validated) },
     );
@@ -315,12 +329,16 @@ export class SessionEngine {
     await this.store.deleteSession(id);
   }
 
-  async updateSession(id: string, patch: { title?: string; params?: KontextParamsOverrides; endpoint?: string; budgetMicros?: number | null }): Promise<Session> {
+  async updateSession(id: string, patch: { title?: string; params?: KontextParamsOverrides; endpoint?: string; budgetMicros?: number | null; quality?: QualitySettings }): Promise<Session> {
     const update: Parameters<SessionStore['updateSession']>[1] = {};
     if (patch.title !== undefined) update.title = patch.title;
     if (patch.params !== undefined) update.defaultParams = parseOrThrow(KontextParamsOverrides, patch.params, 'params');
     if (patch.endpoint !== undefined) update.defaultEndpoint = this.endpoints.get(patch.endpoint).id;
     if (patch.budgetMicros !== undefined) update.budgetMicros = checkBudget(patch.budgetMicros);
+    if (patch.quality !== undefined) {
+      const current = (await this.store.getSession(id)).quality;
+      update.quality = { ...current, ...(parseOrThrow(QualitySettingsSchema, patch.quality, 'quality') as QualitySettings) };
+    }
     return sessionFromRow(await this.store.updateSession(id, update));
   }
 
@@ -389,8 +407,20 @@ export class SessionEngine {
       const endpoint = this.endpoints.get(options.endpoint ?? session.defaultEndpoint);
       if (endpoint.kind !== 'edit') throw new ValidationError([{ field: 'endpoint', message: `'${endpoint.id}' is a text-to-image endpoint; edits need an edit endpoint` }]);
       const overrides = parseOrThrow(KontextParamsOverrides, params, 'params');
-      const validated = this.validateRequest(endpoint, checkPrompt(prompt), { ...session.defaultParams, ...overrides });
+      const input = parentOutputs?.[options.candidate ?? parent.selectedOutput];
+      const source = parent.sizes?.source ?? (await rootImageOf(this.store, parent))?.size ?? null;
+      const pinned = pinAspect({ ...session.defaultParams, ...overrides }, source, endpoint, resolveQuality(session.quality).pinAspect);
+      const validated = this.validateRequest(endpoint, checkPrompt(prompt), pinned.params);
       return this.createTurn({
+        qualityOptions: options.preserveRegions === undefined ? undefined : { preserveRegions: options.preserveRegions },
+        sizes: {
+          input: input?.width && input.height ? { width: input.width, height: input.height } : null,
+          output: null,
+          source,
+          pinnedAspectRatio: pinned.pinned,
+          mismatch: false,
+          resizedToSource: false,
+        },
         sessionId,
         parent,
         kind: 'edit',
@@ -449,6 +479,13 @@ export class SessionEngine {
     const memo = memoAllowed && seed !== null ? await this.store.findMemo({ endpointId: plan.endpoint.id, inputBlob, seed, params: plan.params }) : undefined;
 
     const memoOutputs = memo ? await this.store.outputsOf(memo.id) : undefined;
+    // A reused result is measured (and resized) for this session, whose settings may differ from the memo's.
+    const memoQuality = memoOutputs
+      ? await qualityAfterTurn(this, { kind: plan.kind, sessionId: plan.sessionId, parentId: plan.parent?.id ?? null, inputBlob, sizes: plan.sizes ?? null, qualityOptions: plan.qualityOptions ?? null }, {
+          outputs: memoOutputs.map(({ turnId: _t, ...o }) => o),
+          newBlobs: [],
+        })
+      : undefined;
     const turn = await this.store.appendTurn(
       {
         sessionId: plan.sessionId,
@@ -462,6 +499,8 @@ export class SessionEngine {
         inputBlob,
         originTurnId: memo ? memo.id : (plan.originTurnId ?? null),
         originKind: memo ? 'memo' : (plan.originKind ?? null),
+        sizes: plan.sizes ?? null,
+        qualityOptions: plan.qualityOptions ?? null,
       },
       {
         moveHead: plan.moveHead,
@@ -471,9 +510,10 @@ export class SessionEngine {
         reserveMicros: memoOutputs ? undefined : this.estimateCostMicros(plan.endpoint, plan.params),
         // A memo hit is written already succeeded, in the same transaction: never a pending
         // turn that a resume could mistake for one still to submit.
-        complete: memoOutputs && {
-          outputs: memoOutputs.map(({ turnId: _t, ...o }) => o),
-          patch: { seedUsed: memo!.seedUsed, timings: { memo: 1 }, costMicros: 0, finishedAt: new Date() },
+        complete: memoQuality && {
+          outputs: memoQuality.outputs,
+          newBlobs: memoQuality.newBlobs,
+          patch: { seedUsed: memo!.seedUsed, timings: { memo: 1 }, costMicros: 0, finishedAt: new Date(), selectedOutput: memoQuality.selectedOutput, sizes: memoQuality.sizes, drift: memoQuality.drift },
         },
       },
     );
@@ -485,7 +525,14 @@ export class SessionEngine {
 
   /** Chooses which output of a turn the next edit from it continues from. */
   async pick(turnId: string, index: number): Promise<Turn> {
-    await this.store.selectOutput(turnId, index);
+    const turn = await this.store.selectOutput(turnId, index);
+    // Drift is of the picked output: another pick measures again (the figures are cheap).
+    if (turn.kind === 'edit' && turn.inputBlob && turn.status === 'succeeded') {
+      const picked = (await this.store.outputsOf(turnId))[index]!;
+      const root = await rootImageOf(this.store, turn);
+      const drift = await driftOf(this, turn.inputBlob, root?.blobHash ?? null, picked.blobHash).catch(() => null);
+      await this.store.patchTurn(turnId, { drift });
+    }
     return this.getTurn(turnId);
   }
 

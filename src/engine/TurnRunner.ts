@@ -9,6 +9,7 @@ import { ProviderError } from '../errors/ProviderError.js';
 import { estimateCostMicros, type EndpointRegistry } from '../kontext/endpoints.js';
 import { KontextOutput } from '../kontext/schemas.js';
 import type { Provider, ProgressEvent, SubmittedJob } from '../providers/Provider.js';
+import { qualityAfterTurn } from '../quality/afterTurn.js';
 import type { NewBlob, NewOutput, SessionStore } from '../store/SessionStore.js';
 import { holdsFreshLease } from '../store/leases.js';
 import type { TurnRow } from '../store/schema.js';
@@ -201,7 +202,8 @@ export class TurnRunner {
         ...(inputBlob ? { inputImage: { hash: inputBlob, load: () => this.deps.blobs.get(inputBlob) } } : {}),
       });
       const parsed = KontextOutput.parse(output);
-      const { outputs, newBlobs } = await this.archiveOutputs(provider, parsed, signal);
+      const archived = await this.archiveOutputs(provider, parsed, signal);
+      const { outputs, newBlobs, selectedOutput, sizes, drift } = await qualityAfterTurn(this.deps, turn, archived);
       const finishedAt = this.deps.now();
       const timings: Record<string, number> = { ...parsed.timings };
       if (turn.startedAt) timings.total_ms = finishedAt - turn.startedAt.getTime();
@@ -210,7 +212,7 @@ export class TurnRunner {
       await store.completeTurn(
         turnId,
         outputs,
-        { seedUsed: parsed.seed, timings, costMicros: endpoint.priceMicrosPerImage * outputs.length, finishedAt: new Date(finishedAt), ...NO_LEASE },
+        { seedUsed: parsed.seed, timings, costMicros: endpoint.priceMicrosPerImage * archived.outputs.length, finishedAt: new Date(finishedAt), selectedOutput, sizes, drift, ...NO_LEASE },
         newBlobs,
       );
       settled = true;

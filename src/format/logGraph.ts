@@ -1,4 +1,5 @@
 import type { Branch, Session, Turn } from '../model/index.js';
+import { driftFigure } from '../quality/describe.js';
 import { oneLine } from './oneLine.js';
 import { Utf8Builder } from './Utf8Builder.js';
 
@@ -9,7 +10,7 @@ type BranchAt = Pick<Branch, 'name' | 'turnId'>;
  * What `log` shows of a turn: the columns a query for a 10,000-turn tree has to read.
  * Turns and store rows are accepted as they are.
  */
-export type LogTurn = Pick<Turn, 'id' | 'parentId' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'>;
+export type LogTurn = Pick<Turn, 'id' | 'parentId' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'> & Partial<Pick<Turn, 'drift'>>;
 
 export interface LogGraphOptions {
   /** Characters of the turn id shown. Default 8. */
@@ -36,6 +37,7 @@ export function describeTurn(turn: LogTurn, labels: readonly string[], idLength 
   if (turn.seedUsed !== null) facts += ` · seed ${turn.seedUsed}`;
   if (turn.kind !== 'source') facts += ` · ${formatMicros(turn.costMicros)}`;
   if (turn.originKind) facts += ` · ${turn.originKind}`;
+  if (turn.drift) facts += ` · ${driftFigure(turn.drift)}`;
   if (turn.status !== 'succeeded') facts += ` · ${turn.status}${turn.errorCode ? `: ${turn.errorCode}` : ''}`;
   // `id prompt  · seed 7 · $0.04`: the first fact is set off by two spaces.
   return facts === '' ? line : `${line} ${facts}`;

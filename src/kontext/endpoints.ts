@@ -14,7 +14,24 @@ export interface EndpointSpec {
   output: z.ZodType;
   /** Price per produced image, in integer micro-dollars ($0.04 = 40_000). */
   priceMicrosPerImage: number;
+  /**
+   * The sizes the model works at, when it snaps inputs to a fixed list (Kontext does): an
+   * output then comes back at one of these, whatever the input's shape.
+   */
+  preferredResolutions?: readonly (readonly [width: number, height: number])[];
+  /** Whether the request takes an exact `width`/`height` (none of the Kontext endpoints do). */
+  takesExactSize?: boolean;
 }
+
+/**
+ * FLUX.1 Kontext's preferred (width, height) pairs, as diffusers' FluxKontextPipeline lists
+ * them (PREFERRED_KONTEXT_RESOLUTIONS): about one megapixel, multiples of 16, 1:2.33 to 2.33:1.
+ */
+export const KONTEXT_PREFERRED_RESOLUTIONS: readonly (readonly [number, number])[] = [
+  [672, 1568], [688, 1504], [720, 1456], [752, 1392], [800, 1328], [832, 1248], [880, 1184], [944, 1104],
+  [1024, 1024],
+  [1104, 944], [1184, 880], [1248, 832], [1328, 800], [1392, 752], [1456, 720], [1504, 688], [1568, 672],
+];
 
 export const FAL_KONTEXT_PRO = 'fal-ai/flux-pro/kontext';
 export const FAL_KONTEXT_MAX = 'fal-ai/flux-pro/kontext/max';
@@ -25,11 +42,11 @@ export const LOCAL_KONTEXT_SIM_TEXT = 'local/kontext-sim/text-to-image';
 
 /** Prices as fal lists them (pro $0.04, max $0.08 per image); override with `EndpointRegistry.withPrices`. */
 export const DEFAULT_ENDPOINTS: readonly EndpointSpec[] = [
-  { id: FAL_KONTEXT_PRO, kind: 'edit', provider: 'fal', title: 'FLUX.1 Kontext [pro]', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 40_000 },
-  { id: FAL_KONTEXT_MAX, kind: 'edit', provider: 'fal', title: 'FLUX.1 Kontext [max]', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 80_000 },
+  { id: FAL_KONTEXT_PRO, kind: 'edit', provider: 'fal', title: 'FLUX.1 Kontext [pro]', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 40_000, preferredResolutions: KONTEXT_PREFERRED_RESOLUTIONS },
+  { id: FAL_KONTEXT_MAX, kind: 'edit', provider: 'fal', title: 'FLUX.1 Kontext [max]', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 80_000, preferredResolutions: KONTEXT_PREFERRED_RESOLUTIONS },
   { id: FAL_KONTEXT_PRO_TEXT, kind: 'text-to-image', provider: 'fal', title: 'FLUX.1 Kontext [pro] text-to-image', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 40_000 },
   { id: FAL_KONTEXT_MAX_TEXT, kind: 'text-to-image', provider: 'fal', title: 'FLUX.1 Kontext [max] text-to-image', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 80_000 },
-  { id: LOCAL_KONTEXT_SIM, kind: 'edit', provider: 'local', title: 'Local Kontext simulator (offline, not a real model)', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 0 },
+  { id: LOCAL_KONTEXT_SIM, kind: 'edit', provider: 'local', title: 'Local Kontext simulator (offline, not a real model)', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 0, preferredResolutions: KONTEXT_PREFERRED_RESOLUTIONS },
   { id: LOCAL_KONTEXT_SIM_TEXT, kind: 'text-to-image', provider: 'local', title: 'Local Kontext simulator, text-to-image (offline, not a real model)', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 0 },
 ];
 

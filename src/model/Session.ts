@@ -1,3 +1,4 @@
+import type { QualitySettings } from '../quality/types.js';
 import type { TurnParams } from './Turn.js';
 
 /** A chat's editing history: a tree of turns, with HEAD (where the next edit continues) and branches. */
@@ -18,6 +19,8 @@ export interface Session {
   defaultParams: TurnParams;
   /** Spending cap in micro-dollars, or null for none. */
   budgetMicros: number | null;
+  /** Edit-quality settings: size pinning, resize back, region preservation, drift warnings. */
+  quality: QualitySettings;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,4 +1,5 @@
 import type { KontextEditInput } from '../kontext/schemas.js';
+import type { TurnDrift, TurnQualityOptions, TurnSizes } from '../quality/types.js';
 
 export type TurnKind = 'source' | 'text' | 'edit';
 export type TurnStatus = 'pending' | 'submitted' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -69,4 +70,10 @@ export interface Turn {
   startedAt: Date | null;
   finishedAt: Date | null;
   outputs: Output[];
+  /** Input, output and source sizes, and whether the provider changed the shape (edits). */
+  sizes: TurnSizes | null;
+  /** How far the picked output moved outside the edit, from the parent and from the root (succeeded edits). */
+  drift: TurnDrift | null;
+  /** This turn's own quality choices (region preservation), over the session's. */
+  qualityOptions: TurnQualityOptions | null;
 }

@@ -19,6 +19,7 @@ export function sessionFromRow(row: SessionRow): Session {
     defaultEndpoint: row.defaultEndpoint,
     defaultParams: row.defaultParams as TurnParams,
     budgetMicros: row.budgetMicros,
+    quality: row.quality,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -64,6 +65,9 @@ export function turnFromRow(row: TurnRow, outputs: readonly OutputRow[]): Turn {
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     outputs: outputs.map(outputFromRow),
+    sizes: row.sizes,
+    drift: row.drift,
+    qualityOptions: row.qualityOptions,
   };
 }
 

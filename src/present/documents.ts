@@ -30,6 +30,7 @@ export function sessionDoc(s: Session): z.output<typeof SessionJson> {
     defaultEndpoint: s.defaultEndpoint,
     defaultParams: s.defaultParams,
     budgetMicros: s.budgetMicros,
+    quality: s.quality,
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
   };
@@ -77,6 +78,8 @@ export function turnDoc(t: Turn, address: ImageAddress): z.output<typeof TurnJso
     startedAt: iso(t.startedAt),
     finishedAt: iso(t.finishedAt),
     outputs: t.outputs.map((o) => outputDoc(o, t, address)),
+    sizes: t.sizes,
+    drift: t.drift,
   };
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import 'zod-openapi';
+import { TurnDriftJson, TurnSizesJson } from '../quality/schemas.js';
+import { QualitySettingsSchema } from '../quality/settings.js';
 
 /**
  * The documents every interface shows (HTTP answers, the CLI's `--json`, MCP results): one
@@ -59,6 +61,8 @@ export const TurnJson = z
     startedAt: Timestamp.nullable(),
     finishedAt: Timestamp.nullable(),
     outputs: z.array(OutputJson),
+    sizes: TurnSizesJson.nullable(),
+    drift: TurnDriftJson.nullable(),
   })
   .meta({ id: 'Turn' });
 
@@ -73,6 +77,7 @@ export const SessionJson = z
     defaultEndpoint: z.string(),
     defaultParams: z.record(z.string(), z.unknown()),
     budgetMicros: z.number().int().nullable(),
+    quality: QualitySettingsSchema,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

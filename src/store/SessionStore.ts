@@ -18,6 +18,7 @@ import {
   type TurnRow,
   type TurnStatus,
 } from './schema.js';
+import type { QualitySettings } from '../quality/types.js';
 import { canTransition, IN_FLIGHT_STATUSES, TURN_TRANSITIONS } from './transitions.js';
 
 export interface NewSession {
@@ -26,6 +27,7 @@ export interface NewSession {
   defaultEndpoint: string;
   defaultParams?: Record<string, unknown>;
   budgetMicros?: number | null;
+  quality?: QualitySettings;
 }
 
 export interface NewTurn {
@@ -40,6 +42,8 @@ export interface NewTurn {
   inputBlob?: string | null;
   originTurnId?: string | null;
   originKind?: TurnRow['originKind'];
+  sizes?: TurnRow['sizes'];
+  qualityOptions?: TurnRow['qualityOptions'];
   /** Defaults to 'pending'. */
   status?: TurnStatus;
 }
@@ -67,6 +71,8 @@ export type TurnPatch = Partial<
     | 'submitAttemptedAt'
     | 'leaseOwner'
     | 'leaseExpiresAt'
+    | 'sizes'
+    | 'drift'
   >
 >;
 
@@ -154,6 +160,7 @@ export class SessionStore {
       defaultEndpoint: input.defaultEndpoint,
       defaultParams: input.defaultParams ?? {},
       budgetMicros: input.budgetMicros ?? null,
+      quality: input.quality ?? {},
       createdAt: now,
       updatedAt: now,
     };
@@ -212,7 +219,7 @@ export class SessionStore {
 
   async updateSession(
     id: string,
-    patch: Partial<Pick<SessionRow, 'title' | 'defaultEndpoint' | 'defaultParams' | 'budgetMicros' | 'owner'>>,
+    patch: Partial<Pick<SessionRow, 'title' | 'defaultEndpoint' | 'defaultParams' | 'budgetMicros' | 'owner' | 'quality'>>,
   ): Promise<SessionRow> {
     const set = setClause(sessionCodec, { ...patch, updatedAt: this.now() });
     return this.sessionOrThrow(this.one(`update sessions set ${set.sql} where id = ? returning ${sessionCodec.select}`, ...set.values, id), id);
@@ -406,11 +413,15 @@ export class SessionStore {
       createdAt: now,
       startedAt: null,
       finishedAt: null,
+      sizes: input.sizes ?? null,
+      qualityOptions: input.qualityOptions ?? null,
+      drift: null,
     };
     // A finished turn (memo hit, exact replay, source image) is written finished in one insert.
     if (options.complete) row = { ...row, ...definedOnly(options.complete.patch ?? {}), status: 'succeeded' };
     else if (options.lease) row = { ...row, leaseOwner: options.lease.owner, leaseExpiresAt: new Date(now.getTime() + options.lease.ttlMs) };
     this.run(INSERT_TURN, ...turnCodec.encodeRow(row), segmentId);
+    for (const blob of options.complete?.newBlobs ?? []) this.run(INSERT_BLOB_IF_NEW, ...blobCodec.encodeRow({ ...blob, createdAt: this.now() }));
     if (options.complete) this.insertOutputs(id, options.complete.outputs);
     if (options.moveHead) {
       // An attached branch follows HEAD as it grows, like a git branch following commits — if it
@@ -996,14 +1007,14 @@ interface AppendOptions {
   /** Write the turn already leased to this runner, which is about to run it (saves a claim's write). */
   lease?: { owner: string; ttlMs: number };
   /** Write the turn already succeeded with these outputs (memo hits, exact replays, source images), atomically. */
-  complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch };
+  complete?: { outputs: readonly NewOutput[]; patch?: TurnPatch; newBlobs?: readonly NewBlob[] };
 }
 
 /** What `kontext log` shows of a turn. */
-export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'>;
+export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode' | 'drift'>;
 
 /** The columns of a log line, decoded like any other row. */
-const summaryCodec = turnCodec.pick<TurnSummary>(['id', 'parentId', 'depth', 'kind', 'status', 'prompt', 'seedUsed', 'costMicros', 'originKind', 'errorCode']);
+const summaryCodec = turnCodec.pick<TurnSummary>(['id', 'parentId', 'depth', 'kind', 'status', 'prompt', 'seedUsed', 'costMicros', 'originKind', 'errorCode', 'drift']);
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const columnList = <Row>(codec: RowCodec<Row>) => codec.columns.map((c) => c.sql).join(', ');

@@ -112,6 +112,7 @@ export const sessionCodec = new RowCodec<SessionRow>('sessions', [
   col('defaultEndpoint', 'default_endpoint'),
   col('defaultParams', 'default_params', 'json'),
   col('budgetMicros', 'budget_micros'),
+  col('quality', 'quality', 'json'),
   col('createdAt', 'created_at', 'date'),
   col('updatedAt', 'updated_at', 'date'),
 ]);
@@ -146,6 +147,9 @@ export const turnCodec = new RowCodec<TurnRow>('turns', [
   col('createdAt', 'created_at', 'date'),
   col('startedAt', 'started_at', 'date'),
   col('finishedAt', 'finished_at', 'date'),
+  col('sizes', 'sizes', 'json'),
+  col('qualityOptions', 'quality_options', 'json'),
+  col('drift', 'drift', 'json'),
 ]);
 
 export const outputCodec = new RowCodec<OutputRow>('outputs', [

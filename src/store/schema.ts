@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { TurnKind, TurnStatus } from '../model/Turn.js';
+import type { QualitySettings, TurnDrift, TurnQualityOptions, TurnSizes } from '../quality/types.js';
 import { foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -25,6 +26,8 @@ export const sessions = sqliteTable('sessions', {
   defaultParams: text('default_params', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
   /** Optional spending cap in micro-dollars; a turn that would pass it is refused before submitting. */
   budgetMicros: integer('budget_micros'),
+  /** Edit-quality settings (size pinning, resize back, drift warning thresholds). */
+  quality: text('quality', { mode: 'json' }).$type<QualitySettings>().notNull().default(sql`'{}'`),
   createdAt: createdAt(),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
 }, (t) => [index('sessions_owner_idx').on(t.owner)]);
@@ -82,6 +85,12 @@ export const turns = sqliteTable('turns', {
   createdAt: createdAt(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }),
   finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+  /** Input, output and source sizes of an edit, and whether the provider changed the shape. */
+  sizes: text('sizes', { mode: 'json' }).$type<TurnSizes>(),
+  /** Per-turn quality choices that override the session's (region preservation). */
+  qualityOptions: text('quality_options', { mode: 'json' }).$type<TurnQualityOptions>(),
+  /** Drift of the selected output against the parent's and the root's image; set once succeeded. */
+  drift: text('drift', { mode: 'json' }).$type<TurnDrift>(),
   /**
    * The store's own index of the tree, never part of a TurnRow: the turns of a session are cut
    * into chains ("segments"), each named by its first turn. A turn continues its parent's

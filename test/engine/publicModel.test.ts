@@ -46,7 +46,7 @@ describe('the public model', () => {
     for (const turn of all) expectPublicTurn(turn);
     // The store still has them: they are hidden, not lost.
     expect(await e.store.getTurn(second.id)).toHaveProperty('leaseOwner', null);
-    expect(Object.keys(tree.session).sort()).toEqual(['budgetMicros', 'createdAt', 'defaultEndpoint', 'defaultParams', 'headRef', 'headTurnId', 'id', 'owner', 'redoStack', 'title', 'updatedAt']);
+    expect(Object.keys(tree.session).sort()).toEqual(['budgetMicros', 'createdAt', 'defaultEndpoint', 'defaultParams', 'headRef', 'headTurnId', 'id', 'owner', 'quality', 'redoStack', 'title', 'updatedAt']);
     expect(tree.branches).toEqual([{ sessionId: session.id, name: 'main', turnId: second.id, createdAt: expect.any(Date) }]);
   });
 

@@ -30,6 +30,11 @@ export function declareCommands(program: Command, runtime: CliRuntime): void {
       ),
     )
     .option('--budget <dollars>', 'refuse any turn that would take the session above this spend, e.g. 2.50 (default: no limit)')
+    .option('--no-pin-aspect', "do not send the aspect_ratio nearest the source's shape (default: pinned)")
+    .option('--resize-to-source', 'resize every output back to the source size, keeping the raw output as another candidate (default: off)')
+    .option('--preserve-regions', "keep the parent's pixels where an edit did not change the picture, keeping the raw output as another candidate (default: off)")
+    .option('--warn-ssim <n>', 'warn when drift from the source has SSIM below this, 0 to 1 (default: 0.9)')
+    .option('--warn-delta-e <n>', 'warn when drift from the source has ΔE above this (default: 5)')
     .action(runs(() => import('./new.js').then((m) => m.newCommand)));
 
   addParamFlags(

@@ -38,6 +38,7 @@ export const logCommand: CommandSpec<LogInput> = {
           seedUsed: t.seedUsed,
           costMicros: t.costMicros,
           origin: t.originKind,
+          drift: t.drift,
           branches: labels.get(t.id) ?? [],
           head: t.id === session.headTurnId,
         })),

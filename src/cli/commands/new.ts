@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { ImageInput } from '../../engine/images.js';
 import type { CommandSpec } from '../action.js';
 import { imageArgument } from '../imageArgument.js';
+import type { QualitySettings } from '../../quality/types.js';
 import { UsageError } from '../UsageError.js';
 import { sessionDoc, turnDoc } from '../../present/documents.js';
 import { short, turnLines } from '../../present/lines.js';
@@ -14,6 +15,7 @@ interface NewInput {
   title: string;
   endpoint: string | undefined;
   budgetMicros: number | undefined;
+  quality: QualitySettings;
 }
 
 /** `kontext new <image>` / `kontext new --prompt "<text>"`: starts a session and makes it current. */
@@ -36,6 +38,7 @@ export const newCommand: CommandSpec<NewInput> = {
       title,
       endpoint: options.endpoint as string | undefined,
       budgetMicros: budget === undefined ? undefined : Math.round(Number(budget) * 1e6),
+      quality: qualityOptions(options),
     };
   },
   run: async (ctx, input) => {
@@ -45,6 +48,7 @@ export const newCommand: CommandSpec<NewInput> = {
       title: input.title,
       endpoint: input.endpoint,
       budgetMicros: input.budgetMicros,
+      quality: input.quality,
     });
     ctx.current.set(session.id);
     const root = await engine.getTurn(session.headTurnId!);
@@ -60,3 +64,19 @@ export const newCommand: CommandSpec<NewInput> = {
     };
   },
 };
+
+/** The quality flags of `new`; the engine checks their ranges and names the field when one is off. */
+function qualityOptions(options: Record<string, unknown>): QualitySettings {
+  const quality: QualitySettings = {};
+  if (options.pinAspect === false) quality.pinAspect = false;
+  if (options.resizeToSource === true) quality.resizeToSource = true;
+  if (options.preserveRegions === true) quality.preserveRegions = true;
+  for (const [flag, key] of [['warnSsim', 'warnSsimBelow'], ['warnDeltaE', 'warnDeltaEAbove']] as const) {
+    const text = options[flag] as string | undefined;
+    if (text === undefined) continue;
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag === 'warnSsim' ? 'warn-ssim' : 'warn-delta-e'}: ${JSON.stringify(text)} is not a number`);
+    quality[key] = value;
+  }
+  return quality;
+}

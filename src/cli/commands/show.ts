@@ -1,4 +1,5 @@
 import { formatMicros } from '../../format/logGraph.js';
+import { driftText, driftWarning, sizesText } from '../../quality/describe.js';
 import type { CommandSpec } from '../action.js';
 import { turnDoc } from '../../present/documents.js';
 import { branchesByTurn, imageLine, short, timingsText } from '../../present/lines.js';
@@ -35,6 +36,11 @@ export const showCommand: CommandSpec<{ turn: string }> = {
     if (turn.requestId) text.push(`request   ${turn.requestId}`);
     if (turn.originKind) text.push(`origin    ${turn.originKind} of ${turn.originTurnId ?? '?'}`);
     if (turn.errorCode) text.push(`error     ${turn.errorCode}: ${turn.errorMessage ?? ''}`);
+    if (turn.sizes) text.push(`sizes     ${sizesText(turn.sizes)}`);
+    if (turn.drift?.parent) text.push(`drift     vs parent: ${driftText(turn.drift.parent)}`);
+    if (turn.drift?.root) text.push(`          vs root:   ${driftText(turn.drift.root)}`);
+    const warning = driftWarning(turn.drift, session.quality);
+    if (warning) text.push(`warning   ${warning}`);
     text.push(`images    ${turn.outputs.length === 0 ? '-' : ''}`.trimEnd());
     for (const o of turn.outputs) text.push(`  ${imageLine(o, turn, ctx.address)}`);
     return {
@@ -43,6 +49,7 @@ export const showCommand: CommandSpec<{ turn: string }> = {
         head: isHead,
         branches,
         children: children.map((c) => c.id),
+        warning,
       },
       text,
     };

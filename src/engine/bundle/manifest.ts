@@ -6,6 +6,8 @@ import { ValidationError, type ValidationIssue } from '../../errors/ValidationEr
 import { describeIssues } from '../../kontext/validation.js';
 import type { BlobRow, OutputRow, RefRow, SessionRow, TurnRow } from '../../store/schema.js';
 import { canonicalJson } from '../../store/SessionStore.js';
+import { TurnDriftJson, TurnSizesJson } from '../../quality/schemas.js';
+import { QualitySettingsSchema } from '../../quality/settings.js';
 
 /** What a bundle's manifest says it is; anything else is not ours to import. */
 export const BUNDLE_FORMAT = 'kontext-sessions-bundle';
@@ -41,6 +43,8 @@ const sessionSchema = z.object({
   defaultEndpoint: z.string(),
   defaultParams: jsonObject,
   budgetMicros: z.int().nullable(),
+  // Added in version 2; a version-1 bundle's session gets the defaults.
+  quality: QualitySettingsSchema.default({}),
   createdAt: epochMs,
   updatedAt: epochMs,
 });
@@ -75,6 +79,10 @@ const turnSchema = z.object({
   createdAt: epochMs,
   startedAt: epochMs.nullable(),
   finishedAt: epochMs.nullable(),
+  // Added in version 2; a version-1 bundle's turns arrive unmeasured.
+  sizes: TurnSizesJson.nullable().default(null),
+  drift: TurnDriftJson.nullable().default(null),
+  qualityOptions: z.object({ preserveRegions: z.boolean().optional() }).strict().nullable().default(null),
 });
 
 const outputSchema = z.object({
@@ -135,12 +143,11 @@ export type ManifestBlob = BundleManifest['blobs'][number];
  */
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
 type Assert<T extends true> = T;
+// A tuple, not `&`: `true & false` is `never`, which would pass.
 export type ManifestMirrorsSchema = Assert<
-  SameKeys<ManifestSession, SessionRow> &
-    SameKeys<ManifestTurn, TurnRow> &
-    SameKeys<ManifestOutput, OutputRow> &
-    SameKeys<ManifestRef, RefRow> &
-    SameKeys<ManifestBlob, BlobRow>
+  [SameKeys<ManifestSession, SessionRow>, SameKeys<ManifestTurn, TurnRow>, SameKeys<ManifestOutput, OutputRow>, SameKeys<ManifestRef, RefRow>, SameKeys<ManifestBlob, BlobRow>] extends [true, true, true, true, true]
+    ? true
+    : false
 >;
 
 /** Longest list of problems put in one error message; a mangled manifest can have thousands. */

@@ -194,7 +194,8 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       const size = canvasSize((input as KontextTextToImageInput).aspect_ratio, settings.maxSide);
       return renderImage({ ...common, source: sceneSvg(input.prompt, seed, size), caption: true });
     }
-    return renderImage({ ...common, source, aspectRatio: input.aspect_ratio, caption: intents.length === 0 }).catch((error: unknown) => {
+    const snapTo = settings.snapToPreferred ? spec.preferredResolutions : undefined;
+    return renderImage({ ...common, source, aspectRatio: input.aspect_ratio, snapTo, caption: intents.length === 0 }).catch((error: unknown) => {
       if (error instanceof KontextError) throw error;
       // The header read fine but the pixels did not (a truncated or corrupt file): the input's fault.
       throw new ValidationError([{ field: 'image_url', message: `could not be decoded (${(error as Error).message.trim()})` }]);

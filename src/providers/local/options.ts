@@ -17,6 +17,12 @@ export interface LocalProviderOptions {
   concurrency?: number;
   /** Longest side of an output image. Default 1024. */
   maxSide?: number;
+  /**
+   * Snap every edit's output to the endpoint's preferred resolution nearest the requested
+   * aspect ratio (or the input's shape), as FLUX.1 Kontext does; `maxSide` then does not apply.
+   * Default false: outputs keep the input's shape.
+   */
+  snapToPreferred?: boolean;
   /** Largest input image, in bytes (data URI or fetched URL). Default 50 MiB. */
   maxInputBytes?: number;
   /** Largest input image, in pixels: bigger ones are refused before decoding. Default 50 megapixels. */
@@ -39,6 +45,7 @@ export interface ResolvedLocalOptions {
   delayMs: number;
   concurrency: number;
   maxSide: number;
+  snapToPreferred: boolean;
   maxInputBytes: number;
   maxInputPixels: number;
   maxStoredBytes: number;
@@ -65,6 +72,7 @@ export function resolveOptions(options: LocalProviderOptions): ResolvedLocalOpti
     delayMs: number('delayMs', 0),
     concurrency: number('concurrency', 1, { min: 1, integer: true }),
     maxSide: number('maxSide', DEFAULT_MAX_SIDE, { min: 16, integer: true }),
+    snapToPreferred: options.snapToPreferred ?? false,
     maxInputBytes: number('maxInputBytes', 50 * 1024 * 1024, { min: 1 }),
     maxInputPixels: number('maxInputPixels', 50_000_000, { min: 1, integer: true }),
     maxStoredBytes: number('maxStoredBytes', 256 * 1024 * 1024),

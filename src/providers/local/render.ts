@@ -5,7 +5,8 @@ import { TINT_COLOURS, type Intent } from './intents.js';
 import { combine, sharpenKernel, sketchKernel, type Kernel } from './kernels.js';
 import { captionOverlay, labelOverlay, snowOverlay, textOverlay, type Overlay } from './overlays.js';
 import { between, mixSeed, mulberry32, type Prng } from './prng.js';
-import { outputSize, type AspectRatio, type Size } from './size.js';
+import { nearestResolution } from '../../quality/aspect.js';
+import { outputSize, ratioOf, type AspectRatio, type Size } from './size.js';
 
 export interface RenderRequest {
   /** Encoded image bytes: anything sharp reads (SVG included, for text-to-image). */
@@ -19,6 +20,8 @@ export interface RenderRequest {
   /** Crop to this ratio; without it the input's shape is kept. */
   aspectRatio?: AspectRatio | undefined;
   maxSide: number;
+  /** Snap the output to the one of these nearest its shape (Kontext's preferred resolutions). */
+  snapTo?: readonly (readonly [number, number])[] | undefined;
   /** How hard the edits push: 1 at the default guidance scale. */
   strength: number;
   /** Drawn in the top-right corner of every image. */
@@ -65,7 +68,9 @@ export async function renderImage(request: RenderRequest): Promise<RenderedImage
   const inputSize = await sizeOf(request.source, request.maxInputPixels);
   const rotate = has('rotate');
   const turned = rotate && rotate.degrees !== 180 ? { width: inputSize.height, height: inputSize.width } : inputSize;
-  const size = outputSize(turned, request.aspectRatio, request.maxSide);
+  const size = request.snapTo
+    ? nearestResolution(request.aspectRatio ? ratioOf(request.aspectRatio) : turned.width / turned.height, request.snapTo)
+    : outputSize(turned, request.aspectRatio, request.maxSide);
 
   let image = sharp(request.source, { limitInputPixels: request.maxInputPixels }).autoOrient();
   if (rotate) image = image.rotate(rotate.degrees);
