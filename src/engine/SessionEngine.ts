@@ -11,7 +11,7 @@ import { checkPrompt } from '../kontext/checkPrompt.js';
 import { KontextParamsOverrides } from '../kontext/schemas.js';
 import { parseOrThrow } from '../kontext/validation.js';
 import type { Provider } from '../providers/Provider.js';
-import type { SessionStore } from '../store/SessionStore.js';
+import type { SessionStore, SubtreeDeletion } from '../store/SessionStore.js';
 import type { Branch, Session, Turn } from '../model/index.js';
 import { branchFromRow, sessionFromRow, turnFromRow } from '../model/fromRows.js';
 import type { OutputRow, SessionRow, TurnKind, TurnRow } from '../store/schema.js';
@@ -622,6 +622,20 @@ export class SessionEngine {
       this.events.emit({ type: 'head.moved', sessionId, turnId: moved.headTurnId });
       return sessionFromRow(moved);
     }
+  }
+
+  /**
+   * Deletes a turn and everything below it; see {@link SessionStore.deleteSubtree} for what
+   * happens to HEAD, branches and the redo stack. Refused (CONFLICT) while a turn in it runs.
+   *
+   * @example
+   * await engine.deleteSubtree(sessionId, 'HEAD~1', { deleteBranches: true });
+   */
+  async deleteSubtree(sessionId: string, ref: string, options: { deleteBranches?: boolean } = {}): Promise<SubtreeDeletion> {
+    const turn = await this.resolveTurn(sessionId, ref);
+    const deletion = await this.store.deleteSubtree(turn.id, options);
+    if (deletion.headMovedTo !== undefined) this.events.emit({ type: 'head.moved', sessionId, turnId: deletion.headMovedTo });
+    return deletion;
   }
 
   async createBranch(sessionId: string, name: string, at = 'HEAD'): Promise<Branch> {

@@ -325,6 +325,45 @@ export class SessionStore {
     return this.sessionOrThrow(values, session.id);
   }
 
+  /**
+   * Deletes `turnId` and every turn below it (their outputs and branches with them), as one
+   * write transaction that decides on what it reads. Refused while a turn of the subtree is
+   * unfinished (its result would have nowhere to go), and for a session's root (delete the
+   * session instead). Branches pointing into the subtree move to its parent, or are deleted
+   * with `deleteBranches`; HEAD moves to the parent when it was inside (still attached when its
+   * branch moved with it); the redo stack loses every deleted turn.
+   */
+  async deleteSubtree(turnId: string, options: { deleteBranches?: boolean } = {}): Promise<SubtreeDeletion> {
+    return this.transactionally(() => {
+      const top = this.one('select session_id, parent_id from turns where id = ?', turnId) as [string, string | null] | undefined;
+      if (!top) throw new NotFoundError('turn', turnId);
+      const [sessionId, parentId] = top;
+      if (parentId === null) throw new ConflictError('the root turn cannot be deleted on its own; delete the session instead', { sessionId, turnId });
+      const rows = this.all(`${SUBTREE_IDS} select down.id, ${IN_FLIGHT_SQL} from down join turns on turns.id = down.id`, turnId) as [string, number][];
+      const running = rows.filter(([, inFlight]) => inFlight === 1).map(([id]) => id);
+      if (running.length > 0) throw new ConflictError(`${running.length} turn(s) in this subtree are still running; cancel them or wait, then delete`, { turnId, running });
+      const deleted = new Set(rows.map(([id]) => id));
+      const session = this.sessionOrThrow(this.one(SELECT_SESSION, sessionId), sessionId);
+      const branchesInside = (this.all('select name, turn_id from refs where session_id = ?', sessionId) as [string, string][])
+        .filter(([, target]) => deleted.has(target))
+        .map(([name]) => name);
+      if (!options.deleteBranches && branchesInside.length > 0) this.run(`update refs set turn_id = ? where session_id = ? and name in (${placeholders(branchesInside.length)})`, parentId, sessionId, ...branchesInside);
+      const headInside = session.headTurnId !== null && deleted.has(session.headTurnId);
+      const headRef = headInside && (options.deleteBranches || session.headRef === null) ? null : session.headRef;
+      const redoStack = session.redoStack.filter((id) => !deleted.has(id));
+      // The composite foreign keys cascade: descendants, their outputs and any branch still on them go too.
+      this.run('delete from turns where id = ?', turnId);
+      this.run(MOVE_HEAD, headInside ? parentId : session.headTurnId, JSON.stringify(redoStack), headRef, this.now().getTime(), sessionId);
+      return {
+        sessionId,
+        parentId,
+        deletedTurnIds: rows.map(([id]) => id),
+        ...(options.deleteBranches ? { deletedBranches: branchesInside, movedBranches: [] } : { deletedBranches: [], movedBranches: branchesInside }),
+        headMovedTo: headInside ? parentId : undefined,
+      };
+    });
+  }
+
   // ---------------------------------------------------------------- turns
 
   /**
@@ -994,6 +1033,19 @@ export class SessionStore {
 }
 
 /** A branch name, or `{ numbered: base }` for the first free `base-1`, `base-2`, … */
+/** What {@link SessionStore.deleteSubtree} did. */
+export interface SubtreeDeletion {
+  sessionId: string;
+  /** The deleted subtree's parent, where HEAD and moved branches now point. */
+  parentId: string;
+  /** Parents before children. */
+  deletedTurnIds: string[];
+  movedBranches: string[];
+  deletedBranches: string[];
+  /** Set when HEAD was inside the subtree. */
+  headMovedTo: string | undefined;
+}
+
 export type BranchName = string | { numbered: string };
 
 interface AppendOptions {
@@ -1043,6 +1095,13 @@ const PATH_SEGMENTS = `with recursive segs(n, seg, max_depth) as (
     union all
     select segs.n + 1, parent.segment_id, parent.depth
     from segs join turns first on first.id = segs.seg join turns parent on parent.id = first.parent_id
+  )`;
+
+/** `down(id)`: a turn and all its descendants (bind the turn's id). */
+const SUBTREE_IDS = `with recursive down(id) as (
+    select id from turns where id = ?
+    union all
+    select t.id from turns t join down on t.parent_id = down.id
   )`;
 
 /** Each segment's ids root-side first, as one string per segment (read from the (segment, depth, id) index). */

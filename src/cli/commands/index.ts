@@ -93,6 +93,13 @@ export function declareCommands(program: Command, runtime: CliRuntime): void {
     .action(runs(() => import('./pick.js').then((m) => m.pickCommand)));
 
   program
+    .command('rm')
+    .description('delete a turn and every turn below it (refused while one of them runs); branches on them move to its parent, HEAD too')
+    .argument('<turn>', 'turn id or unique prefix (at least 4 characters), branch name, HEAD~N; not the root')
+    .option('--branches', 'delete the branches pointing into the subtree instead of moving them to its parent (default: off)')
+    .action(runs(() => import('./rm.js').then((m) => m.rmCommand)));
+
+  program
     .command('replay')
     .description('replay the path root → <turn> into a new branch: exactly from the archive (no provider call), or --fresh with the recorded seeds')
     .argument('[turn]', 'last turn of the path (default: HEAD)')
