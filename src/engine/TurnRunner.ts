@@ -210,7 +210,7 @@ export class TurnRunner {
       await store.completeTurn(
         turnId,
         outputs,
-        { seedUsed: parsed.seed, timings, costMicros: endpoint.priceMicrosPerImage * outputs.length, finishedAt: new Date(finishedAt), ...NO_LEASE },
+        { seedUsed: parsed.seed, timings, costMicros: estimateCostMicros(endpoint, { ...turn.params, num_images: outputs.length }), finishedAt: new Date(finishedAt), ...NO_LEASE },
         newBlobs,
       );
       settled = true;
