@@ -234,7 +234,7 @@ export class SessionEngine {
   provider(name: string): Provider {
     const provider = this.providers.get(name);
     if (!provider) {
-      const hint = name === 'fal' ? ' (set FAL_KEY, or choose a local endpoint)' : '';
+      const hint = name === 'fal' ? ' (set FAL_KEY, or choose a local endpoint)' : name === 'bfl' ? ' (set BFL_API_KEY, or choose a local endpoint)' : '';
       throw new ValidationError([
         { field: 'provider', message: `'${name}' is not configured${hint}; configured: ${[...this.providers.keys()].join(', ') || 'none'}` },
       ]);

@@ -180,3 +180,28 @@ describe('the BFL provider against its loopback fake', () => {
     await provider.close();
   });
 });
+
+describe('openEngine with BFL_API_KEY', () => {
+  it('configures bfl beside local, defaults new sessions to it, and runs a turn on the fake', async () => {
+    const { openEngine } = await import('../../../src/engine/openEngine.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = mkdtempSync(join(tmpdir(), 'kontext-bfl-open-'));
+    const env = { BFL_API_KEY: bfl.key, BFL_API_URL: bfl.url };
+    const opened = openEngine({ dataDir, env, bfl: { pollOrigins: [bfl.regionUrl], pollIntervalMs: 5 } });
+    try {
+      expect(opened.provider).toBe('bfl');
+      expect(opened.notice).toContain('BFL_API_KEY is set');
+      expect(opened.engine.providerNames).toEqual(['bfl', 'local']);
+      const session = await opened.engine.startSession({ image: { bytes: await testImage() } });
+      const turn = await opened.engine.edit(session.id, 'make it red', { seed: 3 });
+      expect(turn).toMatchObject({ status: 'succeeded', provider: 'bfl', endpointId: BFL_KONTEXT_PRO });
+      expect(bfl.submissions).toHaveLength(1);
+    } finally {
+      await opened.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(() => openEngine({ dbFile: ':memory:', dataDir: '/nonexistent-kontext', env: {}, provider: 'bfl' })).toThrow(/BFL_API_KEY/);
+  });
+});
