@@ -4,6 +4,7 @@ import { ValidationError } from '../errors/ValidationError.js';
 import { BFL_KONTEXT_PRO } from '../kontext/bflEndpoints.js';
 import { FAL_KONTEXT_PRO, LOCAL_KONTEXT_SIM, type EndpointRegistry } from '../kontext/endpoints.js';
 import { createBflProvider, type BflClientOptions } from '../providers/bfl/index.js';
+import { createReplicateProvider, type ReplicateClientOptions } from '../providers/replicate/index.js';
 import { createFalProvider } from '../providers/fal/index.js';
 import type { FalClientOptions } from '../providers/fal/options.js';
 import { createLocalProvider } from '../providers/local/index.js';
@@ -24,6 +25,8 @@ export interface OpenEngineOptions extends Partial<Omit<EngineOptions, 'store' |
   fal?: FalClientOptions;
   /** Options of the Black Forest Labs provider (its key defaults to `env.BFL_API_KEY`, its base to `env.BFL_API_URL`). */
   bfl?: BflClientOptions;
+  /** Options of the Replicate provider, configured when `env.REPLICATE_API_TOKEN` (or its `key`) is set. */
+  replicate?: ReplicateClientOptions;
   /** Where FAL_KEY, BFL_API_KEY and the URL overrides are read. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
   endpoints?: EndpointRegistry;
@@ -65,6 +68,8 @@ export function openEngine(options: OpenEngineOptions = {}): OpenedEngine {
   const providers: Provider[] = [];
   if (hasKey) providers.push(createFalProvider({ ...options.fal, env, key, endpoints: options.endpoints }));
   if (hasBflKey) providers.push(createBflProvider({ ...options.bfl, env, key: bflKey, ...(options.endpoints ? { endpoints: options.endpoints } : {}) }));
+  const replicateKey = options.replicate?.key ?? env.REPLICATE_API_TOKEN;
+  if (typeof replicateKey === 'string' && replicateKey.length > 0) providers.push(createReplicateProvider({ ...options.replicate, env, key: replicateKey, ...(options.endpoints ? { endpoints: options.endpoints } : {}) }));
   providers.push(createLocalProvider());
   providers.sort((a, b) => Number(b.name === chosen) - Number(a.name === chosen));
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors/ValidationError.js';
 import { BFL_ENDPOINTS } from './bflEndpoints.js';
+import { REPLICATE_ENDPOINTS } from './replicateEndpoints.js';
 import { KontextEditInput, KontextOutput, KontextTextToImageInput } from './schemas.js';
 
 export type EndpointKind = 'edit' | 'text-to-image';
@@ -39,6 +40,7 @@ export const DEFAULT_ENDPOINTS: readonly EndpointSpec[] = [
   { id: LOCAL_KONTEXT_SIM, kind: 'edit', provider: 'local', title: 'Local Kontext simulator (offline, not a real model)', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 0 },
   { id: LOCAL_KONTEXT_SIM_TEXT, kind: 'text-to-image', provider: 'local', title: 'Local Kontext simulator, text-to-image (offline, not a real model)', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 0 },
   ...BFL_ENDPOINTS,
+  ...REPLICATE_ENDPOINTS,
 ];
 
 /** Endpoint id → schemas and price. */
