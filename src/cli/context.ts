@@ -171,7 +171,7 @@ export class CliContext {
       this.output.note(`resumed turn ${short(t.id)} of session ${short(t.sessionId)}: ${t.status}${t.errorCode ? ` (${t.errorCode}: ${t.errorMessage})` : ''}`);
     }
     for (const u of report.unavailable) {
-      const hint = u.provider === 'fal' ? 'set FAL_KEY to resume it' : `provider '${u.provider}' is not configured`;
+      const hint = u.provider === 'fal' ? 'set FAL_KEY to resume it' : u.provider === 'bfl' ? 'set BFL_API_KEY to resume it' : `provider '${u.provider}' is not configured`;
       this.output.note(`turn ${short(u.turnId)} is still in flight on ${u.provider}; ${hint}`);
     }
   }

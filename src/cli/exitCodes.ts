@@ -39,6 +39,8 @@ export const EXIT_CODE_BY_CODE = {
   BUSY: EXIT.failed,
   UNAVAILABLE: EXIT.failed,
   PROVIDER: EXIT.failed,
+  MODERATED: EXIT.failed,
+  EXPIRED: EXIT.failed,
   NETWORK: EXIT.failed,
   AMBIGUOUS_SUBMIT: EXIT.failed,
   TIMEOUT: EXIT.failed,

@@ -20,6 +20,9 @@ export const PARAM_FLAGS: readonly ParamFlag[] = [
   { flags: '--aspect <ratio>', key: 'aspect', field: 'aspect_ratio', kind: 'string' },
   { flags: '--safety <level>', key: 'safety', field: 'safety_tolerance', kind: 'string' },
   { flags: '--enhance', key: 'enhance', field: 'enhance_prompt', kind: 'boolean' },
+  { flags: '--steps <n>', key: 'steps', field: 'steps', kind: 'number' },
+  { flags: '--width <px>', key: 'width', field: 'width', kind: 'number' },
+  { flags: '--height <px>', key: 'height', field: 'height', kind: 'number' },
 ];
 
 /** Adds the request-parameter flags to a command (`edit`, `whatif`); their help is worded from the schema. */

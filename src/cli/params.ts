@@ -31,6 +31,9 @@ export const PARAM_HELP: Readonly<Record<ParamFlag['field'], string>> = {
   aspect_ratio: `aspect ratio: ${ASPECT_RATIOS.join(', ')} (default: the session's, else the input image's)`,
   safety_tolerance: `safety tolerance, ${SAFETY_TOLERANCES[0]} (strictest) to ${SAFETY_TOLERANCES.at(-1)} (most permissive) ${sessionOr(DEFAULTS.safety_tolerance)}`,
   enhance_prompt: `let the model rewrite the prompt ${sessionOr(DEFAULTS.enhance_prompt)}`,
+  steps: `${phrase(KontextParamsOverrides.shape.steps.description, 'sampling steps')} (default: the model's)`,
+  width: `${phrase(KontextParamsOverrides.shape.width.description, 'output width')} (default: the model's)`,
+  height: `${phrase(KontextParamsOverrides.shape.height.description, 'output height')} (default: the model's)`,
 };
 
 const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;

@@ -40,7 +40,7 @@ export function buildProgram(runtime: CliRuntime): Command {
     .addOption(new Option('--db <file>', 'SQLite database; images are archived in <its folder>/blobs').env('KONTEXT_DB').default(DEFAULT_DB))
     .option('-s, --session <id>', "session to act on, id or unique prefix (default: the current one, set by 'kontext new', 'import' or 'use')")
     .addOption(
-      new Option('--provider <name>', 'who runs turns: auto = fal when FAL_KEY is set, else the offline local simulator').choices(['auto', 'local', 'fal']).default('auto'),
+      new Option('--provider <name>', 'who runs turns: auto = fal when FAL_KEY is set, else bfl when BFL_API_KEY is, else the offline local simulator').choices(['auto', 'local', 'fal', 'bfl']).default('auto'),
     )
     .option('--json', 'print one JSON document on stdout instead of text (default: off)')
     .option('-q, --quiet', 'no progress lines on stderr (default: off)')

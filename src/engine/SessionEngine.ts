@@ -250,7 +250,7 @@ export class SessionEngine {
   provider(name: string): Provider {
     const provider = this.providers.get(name);
     if (!provider) {
-      const hint = name === 'fal' ? ' (set FAL_KEY, or choose a local endpoint)' : '';
+      const hint = name === 'fal' ? ' (set FAL_KEY, or choose a local endpoint)' : name === 'bfl' ? ' (set BFL_API_KEY, or choose a local endpoint)' : '';
       throw new ValidationError([
         { field: 'provider', message: `'${name}' is not configured${hint}; configured: ${[...this.providers.keys()].join(', ') || 'none'}` },
       ]);
@@ -276,6 +276,7 @@ export class SessionEngine {
     const editEndpoint = this.endpoints.editSiblingOf(endpoint.id) ?? endpoint;
     if (editEndpoint.kind !== 'edit') throw new ValidationError([{ field: 'endpoint', message: `'${endpoint.id}' has no edit endpoint to continue a session with` }]);
     const params = parseOrThrow(KontextParamsOverrides, input.params ?? {}, 'params');
+    refuseParamsNotTaken(editEndpoint, params);
     const quality = parseOrThrow(QualitySettingsSchema, input.quality ?? {}, 'quality') as QualitySettings;
     checkBudget(input.budgetMicros);
     this.provider(editEndpoint.provider);
@@ -752,4 +753,15 @@ export class SessionEngine {
     const outputs = await this.store.outputsOfMany(turns.map((t) => t.id));
     return turns.map((t) => turnFromRow(t, outputs.get(t.id) ?? []));
   }
+}
+
+/**
+ * Session defaults name fields of every provider's models (`steps` is FLUX.2 [flex]'s); one the
+ * session's own endpoint does not take is refused when it is set, not at the first edit.
+ */
+function refuseParamsNotTaken(endpoint: EndpointSpec, params: Record<string, unknown>): void {
+  const shape = (endpoint.input as { shape?: Record<string, unknown> }).shape;
+  if (!shape) return;
+  const foreign = Object.keys(params).filter((key) => !(key in shape));
+  if (foreign.length > 0) throw new ValidationError(foreign.map((field) => ({ field, message: `is not a parameter of '${endpoint.id}'; allowed: ${Object.keys(shape).filter((k) => k !== 'prompt' && k !== 'image_url').join(', ')}` })));
 }

@@ -212,7 +212,8 @@ export class TurnRunner {
       await store.completeTurn(
         turnId,
         outputs,
-        { seedUsed: parsed.seed, timings, costMicros: endpoint.priceMicrosPerImage * archived.outputs.length, finishedAt: new Date(finishedAt), selectedOutput, sizes, drift, ...NO_LEASE },
+        // The provider's outputs are what was paid for; candidates the engine derives from them (resized, region-kept) are free.
+        { seedUsed: parsed.seed, timings, costMicros: estimateCostMicros(endpoint, { ...turn.params, num_images: archived.outputs.length }), finishedAt: new Date(finishedAt), selectedOutput, sizes, drift, ...NO_LEASE },
         newBlobs,
       );
       settled = true;

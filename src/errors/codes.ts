@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   BUSY: 'the database stayed locked by another process for longer than busy_timeout; retry shortly',
   UNAVAILABLE: 'the server is shutting down; retry shortly, elsewhere or after the restart',
   PROVIDER: 'the provider answered with an error: a 4xx/5xx, a failed job or a malformed result',
+  MODERATED: 'the provider refused the job on content grounds; details.stage says whether the input or the output was refused',
+  EXPIRED: 'the provider no longer knows the job (its results are gone); details.requestId names it',
   NETWORK: 'the connection failed before the provider could have accepted anything',
   AMBIGUOUS_SUBMIT: 'the submit was sent but no answer came; the job may have been accepted, so it was not repeated',
   TIMEOUT: 'a deadline passed; details.phase says which (connect, response, job, download, upload)',

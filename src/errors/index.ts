@@ -7,6 +7,8 @@ export { ProviderError } from './ProviderError.js';
 export { TimeoutError, type TimeoutPhase } from './TimeoutError.js';
 export { CancelledError } from './CancelledError.js';
 export { AmbiguousSubmitError } from './AmbiguousSubmitError.js';
+export { ModeratedError, type ModerationStage } from './ModeratedError.js';
+export { ExpiredJobError } from './ExpiredJobError.js';
 export { NetworkError } from './NetworkError.js';
 export { NotFoundError } from './NotFoundError.js';
 export { ConflictError } from './ConflictError.js';

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors/ValidationError.js';
+import { BFL_ENDPOINTS } from './bflEndpoints.js';
+import { REPLICATE_ENDPOINTS } from './replicateEndpoints.js';
 import { KontextEditInput, KontextOutput, KontextTextToImageInput } from './schemas.js';
 
 export type EndpointKind = 'edit' | 'text-to-image';
@@ -7,7 +9,7 @@ export type EndpointKind = 'edit' | 'text-to-image';
 export interface EndpointSpec {
   id: string;
   kind: EndpointKind;
-  /** Which provider runs it: `fal` or `local`. */
+  /** Which provider runs it: `fal`, `bfl` or `local`. */
   provider: string;
   title: string;
   input: z.ZodType;
@@ -21,6 +23,12 @@ export interface EndpointSpec {
   preferredResolutions?: readonly (readonly [width: number, height: number])[];
   /** Whether the request takes an exact `width`/`height` (none of the Kontext endpoints do). */
   takesExactSize?: boolean;
+  /** The price of one request from its params, where it depends on them (FLUX.2: megapixels). */
+  priceMicros?: (params: Record<string, unknown>) => number;
+  /** The provider's limit on this model's jobs in flight at once (BFL: 6 for Kontext [max]). */
+  maxInFlight?: number;
+  /** The provider's own name of the model, where it differs from the id (`flux-kontext-pro`). */
+  providerModel?: string;
 }
 
 /**
@@ -48,6 +56,8 @@ export const DEFAULT_ENDPOINTS: readonly EndpointSpec[] = [
   { id: FAL_KONTEXT_MAX_TEXT, kind: 'text-to-image', provider: 'fal', title: 'FLUX.1 Kontext [max] text-to-image', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 80_000 },
   { id: LOCAL_KONTEXT_SIM, kind: 'edit', provider: 'local', title: 'Local Kontext simulator (offline, not a real model)', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 0, preferredResolutions: KONTEXT_PREFERRED_RESOLUTIONS },
   { id: LOCAL_KONTEXT_SIM_TEXT, kind: 'text-to-image', provider: 'local', title: 'Local Kontext simulator, text-to-image (offline, not a real model)', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 0 },
+  ...BFL_ENDPOINTS,
+  ...REPLICATE_ENDPOINTS,
 ];
 
 /** Endpoint id → schemas and price. */
@@ -64,7 +74,13 @@ export class EndpointRegistry {
       if (!this.specs.has(id)) throw this.unknown(id, 'prices');
       if (!Number.isInteger(price) || price < 0) throw new ValidationError([{ field: `prices.${id}`, message: `${price} is not a whole non-negative number of micro-dollars` }]);
     }
-    return new EndpointRegistry([...this.specs.values()].map((s) => (s.id in prices ? { ...s, priceMicrosPerImage: prices[s.id]! } : s)));
+    return new EndpointRegistry(
+      [...this.specs.values()].map((s) => {
+        if (!(s.id in prices)) return s;
+        const { priceMicros: _computed, ...rest } = s;
+        return { ...rest, priceMicrosPerImage: prices[s.id]! };
+      }),
+    );
   }
 
   with(spec: EndpointSpec): EndpointRegistry {
@@ -103,5 +119,5 @@ export class EndpointRegistry {
 /** Price of a request before it is sent: price per image × images asked for. */
 export function estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>): number {
   const images = typeof params.num_images === 'number' ? params.num_images : 1;
-  return endpoint.priceMicrosPerImage * images;
+  return (endpoint.priceMicros ? endpoint.priceMicros(params) : endpoint.priceMicrosPerImage) * images;
 }

@@ -32,7 +32,12 @@ const paramFields = {
   safety_tolerance: SafetyTolerance.describe('1 (strictest) to 6 (most permissive), as a string.'),
   enhance_prompt: z.boolean(),
   aspect_ratio: AspectRatio,
+  steps: z.number().int().min(1).max(50).describe('Sampling steps (FLUX.2 [flex] only), 1 to 50.'),
+  width: z.number().int().min(256).max(2048).multipleOf(16).describe('Output width in pixels (FLUX.2 only), a multiple of 16 from 256 to 2048.'),
+  height: z.number().int().min(256).max(2048).multipleOf(16).describe('Output height in pixels (FLUX.2 only), a multiple of 16 from 256 to 2048.'),
 };
+/** The fields above for providers whose models take them; fal's Kontext refuses them. */
+export const FLUX2_PARAM_FIELDS = { steps: paramFields.steps, width: paramFields.width, height: paramFields.height, guidance_scale: paramFields.guidance_scale } as const;
 
 /** Everything but the prompt and image, with fal's defaults. */
 export const KontextParams = z
@@ -65,6 +70,9 @@ export const KontextParamsOverrides = z
     safety_tolerance: paramFields.safety_tolerance.optional(),
     enhance_prompt: paramFields.enhance_prompt.optional(),
     aspect_ratio: paramFields.aspect_ratio.optional(),
+    steps: paramFields.steps.optional(),
+    width: paramFields.width.optional(),
+    height: paramFields.height.optional(),
   })
   .strict();
 export type KontextParamsOverrides = z.input<typeof KontextParamsOverrides>;

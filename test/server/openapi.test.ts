@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KontextParams } from '../../src/kontext/schemas.js';
+import { KontextParamsOverrides } from '../../src/kontext/schemas.js';
 import { makeEngine, makeServer, TOKENS } from './support.js';
 
 type Doc = {
@@ -40,7 +40,7 @@ describe('GET /openapi.json', () => {
     expect(edit.additionalProperties).toBe(false);
     expect(edit.properties!.params).toEqual({ $ref: '#/components/schemas/KontextParams' });
     const params = doc.components.schemas.KontextParams!;
-    expect(Object.keys(params.properties!).sort()).toEqual(Object.keys(KontextParams.shape).sort());
+    expect(Object.keys(params.properties!).sort()).toEqual(Object.keys(KontextParamsOverrides.shape).sort());
     expect(params.properties!.guidance_scale).toMatchObject({ minimum: 1, maximum: 20 });
     expect(params.properties!.num_images).toMatchObject({ minimum: 1, maximum: 4 });
     expect(doc.components.schemas.Error).toBeDefined();

@@ -76,7 +76,7 @@ export async function exportSession(deps: BundleDeps, sessionId: string, file: s
   };
   const manifest: BundleManifest = { ...contents, digest: manifestDigest(contents) };
   const json = JSON.stringify(manifest, null, 2);
-  refuseSecrets(manifest, json, options.secrets ?? (process.env.FAL_KEY ? [process.env.FAL_KEY] : []));
+  refuseSecrets(manifest, json, options.secrets ?? [process.env.FAL_KEY, process.env.BFL_API_KEY, process.env.REPLICATE_API_TOKEN].filter((key): key is string => typeof key === 'string' && key !== ''));
 
   const target = resolve(file);
   const partial = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);

@@ -10,7 +10,7 @@ import { isDataUri, parseDataUri } from '../../util/dataUri.js';
 import { ACCEPTED_IMAGE_TYPES, sniffImageType } from '../../util/imageType.js';
 import type { CallOptions, DownloadedImage } from '../Provider.js';
 import { transportErrorCode } from './retry.js';
-import { discard, header, type FalHttp } from './transport.js';
+import { discard, header, type FalHttp, type HttpOptions } from './transport.js';
 
 /** Enough bytes for every signature `sniffImageType` knows. */
 const SNIFF_BYTES = 16;
@@ -30,7 +30,7 @@ export interface DownloadOptions extends CallOptions {
  * @throws NotFoundError when the URL is gone (404/410: fal's URLs expire), BlobTooLargeError,
  *   ProviderError (not image/*), IntegrityError (the bytes are not an image), ValidationError (not a URL)
  */
-export async function downloadImage(http: FalHttp, url: string, options: DownloadOptions = {}): Promise<DownloadedImage> {
+export async function downloadImage(http: FalHttp<HttpOptions>, url: string, options: DownloadOptions = {}): Promise<DownloadedImage> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
   if (isDataUri(url)) return fromDataUri(url, maxBytes);
   let parsed: URL;
@@ -59,7 +59,7 @@ export async function downloadImage(http: FalHttp, url: string, options: Downloa
     async (reply) => {
       if (reply.status === 404 || reply.status === 410) {
         await reply.body.dump();
-        throw new NotFoundError('output image', shown, `output image ${shown} is gone (HTTP ${reply.status}); fal's URLs expire, so archive outputs promptly`);
+        throw new NotFoundError('output image', shown, `output image ${shown} is gone (HTTP ${reply.status}); ${http.identity.label}'s URLs expire, so archive outputs promptly`);
       }
       const declared = (header(reply.headers, 'content-type') ?? '').trim();
       if (!/^image\//i.test(declared)) {

@@ -12,6 +12,8 @@ export interface ErrorResponse {
   requestId?: string;
   retryAfterMs?: number;
   attempts?: number;
+  /** Who answered, for messages. Default fal. */
+  provider?: { label: string; keyEnv: string };
 }
 
 /**
@@ -24,14 +26,15 @@ export function errorFromResponse(response: ErrorResponse): KontextError {
   const detail = detailOf(response.body);
   const explained = describeDetail(detail);
   const suffix = explained ? `: ${explained}` : '';
+  const { label, keyEnv } = response.provider ?? { label: 'fal', keyEnv: 'FAL_KEY' };
   if (status === 401 || status === 403) {
-    return new AuthError(`fal refused the key for ${operation} (HTTP ${status})${suffix}; check FAL_KEY`, status);
+    return new AuthError(`${label} refused the key for ${operation} (HTTP ${status})${suffix}; check ${keyEnv}`, status);
   }
   if (status === 429) {
     const tries = response.attempts === undefined ? '' : ` after ${response.attempts} ${response.attempts === 1 ? 'try' : 'tries'}`;
-    return new RateLimitError(`fal is rate limiting ${operation} (HTTP 429)${tries}${suffix}`, response.retryAfterMs);
+    return new RateLimitError(`${label} is rate limiting ${operation} (HTTP 429)${tries}${suffix}`, response.retryAfterMs);
   }
-  const what = status === 422 ? `fal rejected the input of ${operation}` : `fal answered ${operation} with an error`;
+  const what = status === 422 ? `${label} rejected the input of ${operation}` : `${label} answered ${operation} with an error`;
   return new ProviderError(`${what} (HTTP ${status})${suffix}`, { status, detail, requestId });
 }
 

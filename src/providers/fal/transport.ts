@@ -25,7 +25,7 @@ export interface HttpCall {
   url: string;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
-  /** Send `Authorization: Key …`: only to fal's API hosts, never to upload URLs or CDNs. */
+  /** Send the key (fal: `Authorization: Key …`): only to the provider's API hosts, never to upload URLs or CDNs. */
   auth: boolean;
   policy: RetryPolicy;
   signal?: AbortSignal | undefined;
@@ -41,6 +41,30 @@ export interface HttpCall {
   accept?: readonly number[] | 'any';
 }
 
+/**
+ * Who is on the other end: how the key is sent and named in messages. fal's is the default;
+ * other providers on the same transport (BFL) pass theirs.
+ */
+export interface ProviderIdentity {
+  /** For messages: `fal`, `BFL`. */
+  label: string;
+  /** The environment variable a user sets the key in, for messages. */
+  keyEnv: string;
+  authHeaders: (key: string) => Record<string, string>;
+  /** The answer header that carries the provider's request id, if it sends one. */
+  requestIdHeader?: string;
+}
+
+export const FAL_IDENTITY: ProviderIdentity = {
+  label: 'fal',
+  keyEnv: 'FAL_KEY',
+  authHeaders: (key) => ({ authorization: `Key ${key}` }),
+  requestIdHeader: 'x-fal-request-id',
+};
+
+/** What the transport reads of a client's resolved options. */
+export type HttpOptions = Pick<ResolvedFalOptions, 'dispatcher' | 'clock' | 'random' | 'connectTimeoutMs' | 'responseTimeoutMs' | 'maxRetryAfterMs' | 'readRetry'>;
+
 export interface HttpReply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -53,13 +77,14 @@ export interface HttpReply {
  * error with the key redacted. The key lives in a private field so that neither
  * `JSON.stringify` nor `util.inspect` of a client can show it.
  */
-export class FalHttp {
+export class FalHttp<O extends HttpOptions = ResolvedFalOptions> {
   readonly #key: string | undefined;
   readonly redact: <T>(value: T) => T;
 
   constructor(
-    readonly options: ResolvedFalOptions,
+    readonly options: O,
     key: string | undefined,
+    readonly identity: ProviderIdentity = FAL_IDENTITY,
   ) {
     this.#key = key;
     this.redact = keyRedactor(key);
@@ -76,7 +101,7 @@ export class FalHttp {
    */
   async send<T>(call: HttpCall, read: (reply: HttpReply) => Promise<T>): Promise<T> {
     if (call.auth && this.#key === undefined) {
-      throw new AuthError(`no fal key for ${call.operation}: pass \`key\` or set FAL_KEY`);
+      throw new AuthError(`no ${this.identity.label} key for ${call.operation}: pass \`key\` or set ${this.identity.keyEnv}`);
     }
     const { clock, random } = this.options;
     for (let attempt = 1; ; attempt++) {
@@ -113,9 +138,10 @@ export class FalHttp {
         operation: call.operation,
         status: reply.status,
         body: this.redact(body),
-        requestId: call.requestId ?? header(reply.headers, 'x-fal-request-id'),
+        requestId: call.requestId ?? (this.identity.requestIdHeader ? header(reply.headers, this.identity.requestIdHeader) : undefined),
         retryAfterMs,
         attempts: attempt,
+        provider: this.identity,
       });
     }
   }
@@ -126,7 +152,7 @@ export class FalHttp {
   }
 
   private async dispatch(call: HttpCall): Promise<HttpReply> {
-    const headers: Record<string, string> = call.auth && this.#key !== undefined ? { ...call.headers, authorization: `Key ${this.#key}` } : { ...call.headers };
+    const headers: Record<string, string> = call.auth && this.#key !== undefined ? { ...call.headers, ...this.identity.authHeaders(this.#key) } : { ...call.headers };
     const timeout = this.options.responseTimeoutMs;
     const { origin, pathname, search } = new URL(call.url);
     const response = await this.options.dispatcher.request({

@@ -33,6 +33,9 @@ export const HTTP_STATUS_BY_CODE = {
   INTERNAL: 500,
   PROVIDER: 502,
   NETWORK: 502,
+  // The provider's verdict on content or its memory of a job: the request was fine, the upstream said no.
+  MODERATED: 502,
+  EXPIRED: 502,
   AMBIGUOUS_SUBMIT: 502,
   UNAVAILABLE: 503,
   TIMEOUT: 504,
