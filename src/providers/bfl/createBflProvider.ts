@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { jobDeadline } from '../jobDeadline.js';
 import { AmbiguousSubmitError } from '../../errors/AmbiguousSubmitError.js';
 import { CancelledError } from '../../errors/CancelledError.js';
 import { ExpiredJobError } from '../../errors/ExpiredJobError.js';
@@ -178,12 +179,7 @@ export function createBflProvider(options: BflClientOptions = {}): BflProvider {
     async wait(endpointId, job, waitOptions = {}) {
       const spec = specOf(endpointId);
       const handle = handleOf(job);
-      const stop = new AbortController();
-      const timer = setTimeout(() => stop.abort(new DOMException(`the job took longer than ${resolved.jobTimeoutMs} ms`, 'TimeoutError')), resolved.jobTimeoutMs);
-      timer.unref();
-      const onAbort = () => stop.abort(waitOptions.signal?.reason);
-      if (waitOptions.signal?.aborted) onAbort();
-      else waitOptions.signal?.addEventListener('abort', onAbort, { once: true });
+      const stop = jobDeadline(waitOptions.signal, resolved.jobTimeoutMs);
       // A job resumed by this process (submitted by another) takes its slot here.
       let release = held.get(job.requestId);
       held.delete(job.requestId);
@@ -195,8 +191,7 @@ export function createBflProvider(options: BflClientOptions = {}): BflProvider {
         if (stop.signal.aborted) throw new TimeoutError('job', resolved.jobTimeoutMs, { requestId: job.requestId, cause: error });
         throw error;
       } finally {
-        clearTimeout(timer);
-        waitOptions.signal?.removeEventListener('abort', onAbort);
+        stop.clear();
         release?.();
       }
     },

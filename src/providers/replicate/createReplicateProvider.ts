@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobDeadline } from '../jobDeadline.js';
 import { AmbiguousSubmitError } from '../../errors/AmbiguousSubmitError.js';
 import { CancelledError } from '../../errors/CancelledError.js';
 import { ExpiredJobError } from '../../errors/ExpiredJobError.js';
@@ -177,12 +178,7 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
 
     async wait(endpointId, job, waitOptions = {}) {
       specOf(endpointId);
-      const stop = new AbortController();
-      const timer = setTimeout(() => stop.abort(new DOMException(`the job took longer than ${resolved.jobTimeoutMs} ms`, 'TimeoutError')), resolved.jobTimeoutMs);
-      timer.unref();
-      const onAbort = () => stop.abort(waitOptions.signal?.reason);
-      if (waitOptions.signal?.aborted) onAbort();
-      else waitOptions.signal?.addEventListener('abort', onAbort, { once: true });
+      const stop = jobDeadline(waitOptions.signal, resolved.jobTimeoutMs);
       try {
         return await follow(job, stop.signal, waitOptions.onProgress);
       } catch (error) {
@@ -191,8 +187,7 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
         if (waitOptions.signal?.aborted) throw new CancelledError(`waiting for ${job.requestId} was aborted; ${cancelFailure === undefined ? 'it was cancelled on Replicate' : 'cancelling it on Replicate failed'}`, { requestId: job.requestId, cause: cancelFailure ?? waitOptions.signal.reason });
         throw new TimeoutError('job', resolved.jobTimeoutMs, { requestId: job.requestId, cause: cancelFailure ?? error });
       } finally {
-        clearTimeout(timer);
-        waitOptions.signal?.removeEventListener('abort', onAbort);
+        stop.clear();
       }
     },
 
