@@ -3,7 +3,8 @@ import type { SessionTree } from '../engine/SessionEngine.js';
 import type { EngineEvent } from '../engine/events.js';
 import { formatMicros } from '../format/logGraph.js';
 import type { Branch, Output, Session, Turn } from '../model/index.js';
-import type { BranchJson, EventJson, HeadJson, OutputJson, SessionJson, TreeJson, TurnJson } from './schemas.js';
+import type { SubtreeDeletion } from '../store/SessionStore.js';
+import type { BranchJson, EventJson, HeadJson, OutputJson, SessionJson, SubtreeDeletionJson, TreeJson, TurnJson } from './schemas.js';
 
 /**
  * The one presenter: engine objects as the documents the HTTP API answers, the CLI prints with
@@ -94,6 +95,10 @@ export function branchDoc(b: Branch): z.output<typeof BranchJson> {
 
 export function treeDoc(tree: SessionTree, address: ImageAddress): z.output<typeof TreeJson> {
   return { session: sessionDoc(tree.session), turns: tree.turns.map((t) => turnDoc(t, address)), branches: tree.branches.map(branchDoc) };
+}
+
+export function subtreeDeletionDoc(d: SubtreeDeletion): z.output<typeof SubtreeDeletionJson> {
+  return { ...d, headMovedTo: d.headMovedTo ?? null };
 }
 
 export function eventDoc(e: EngineEvent): z.output<typeof EventJson> {

@@ -111,6 +111,16 @@ export const WhatIfJson = z
     failed: z.array(Id),
   })
   .meta({ id: 'WhatIfResult' });
+export const SubtreeDeletionJson = z
+  .object({
+    sessionId: Id,
+    parentId: Id.meta({ description: 'Where HEAD (if it was inside) and moved branches now point.' }),
+    deletedTurnIds: z.array(Id),
+    movedBranches: z.array(z.string()),
+    deletedBranches: z.array(z.string()),
+    headMovedTo: Id.nullable(),
+  })
+  .meta({ id: 'SubtreeDeletion' });
 export const ImportJson = z
   .object({ sessionId: Id, turns: z.number().int(), blobs: z.number().int(), alreadyPresent: z.boolean() })
   .meta({ id: 'ImportResult' });

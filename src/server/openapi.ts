@@ -24,6 +24,8 @@ import {
   SessionPath,
   TreeJson,
   TurnJson,
+  SubtreeDeletionJson,
+  DeleteTurnQuery,
   TurnPath,
   UpdateSessionBody,
   UploadQuery,
@@ -97,6 +99,10 @@ const paths: ZodOpenApiPathsObject = {
   },
   '/sessions/{sessionId}/turns/{turn}': {
     get: op('One turn with its outputs', { requestParams: turnScoped, responses: { ...ok('The turn', TurnJson), ...errors() } }),
+    delete: op('Delete this turn and everything below it; refused (409) while a turn in it runs or for the root', {
+      requestParams: { path: TurnPath, query: DeleteTurnQuery },
+      responses: { ...ok('What was deleted, and where HEAD and the branches went', SubtreeDeletionJson), ...errors('409') },
+    }),
   },
   '/sessions/{sessionId}/turns/{turn}/path': {
     get: op('The turns from the root to this one', { requestParams: turnScoped, responses: { ...ok('The path', TurnList), ...errors() } }),

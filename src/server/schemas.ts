@@ -38,6 +38,9 @@ export const NoQuery = z.object({}).strict();
 export const EditQuery = z
   .object({ wait: z.enum(['true', 'false']).optional().meta({ description: 'true: answer when the turn has finished (201) instead of at once (202).' }) })
   .strict();
+export const DeleteTurnQuery = z
+  .object({ branches: z.enum(['true', 'false']).optional().meta({ description: "true: delete the branches pointing into the subtree; default: move them to its parent." }) })
+  .strict();
 export const EventsQuery = z
   .object({
     after: z.string().max(80).optional().meta({ description: 'Replay events after this id (what Last-Event-ID carries); the header wins when both are given.' }),

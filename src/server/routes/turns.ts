@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import type { Turn } from '../../model/index.js';
 import type { ServerContext, ServerEnv } from '../context.js';
-import { httpImageAddress, turnDoc } from '../../present/index.js';
+import { httpImageAddress, subtreeDeletionDoc, turnDoc } from '../../present/index.js';
 
 const turnJson = (turn: Turn) => turnDoc(turn, httpImageAddress);
-import { EditBody, EditQuery, EmptyBody, NoQuery, PickBody, SessionPath, TurnPath } from '../schemas.js';
+import { DeleteTurnQuery, EditBody, EditQuery, EmptyBody, NoQuery, PickBody, SessionPath, TurnPath } from '../schemas.js';
 import { jsonBody, pathParams, query } from '../validate.js';
 
 /**
@@ -42,6 +42,13 @@ export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
     query(c, NoQuery);
     const row = await access.turn(c.get('owner'), sessionId, turn);
     return c.json(turnJson(await engine.getTurn(row.id)));
+  });
+
+  app.delete('/sessions/:sessionId/turns/:turn', async (c) => {
+    const { sessionId, turn } = pathParams(c, TurnPath);
+    const { branches } = query(c, DeleteTurnQuery);
+    const row = await access.turn(c.get('owner'), sessionId, turn);
+    return c.json(subtreeDeletionDoc(await engine.deleteSubtree(sessionId, row.id, { deleteBranches: branches === 'true' })));
   });
 
   app.get('/sessions/:sessionId/turns/:turn/path', async (c) => {
