@@ -2,6 +2,7 @@ import { z } from 'zod';
 import 'zod-openapi';
 import { KontextEditInput, KontextParamsOverrides as LibraryParamsOverrides } from '../kontext/schemas.js';
 import { Hash, Id } from '../present/schemas.js';
+import { QualitySettingsSchema } from '../quality/settings.js';
 
 // The answers' schemas are the presenter's, shared with the CLI's --json and MCP.
 export * from '../present/schemas.js';
@@ -64,6 +65,7 @@ const SessionSettingsShape = {
   endpoint: EndpointId.optional().meta({ description: 'Edit endpoint every turn uses unless it overrides it.' }),
   params: KontextParamsOverrides.optional(),
   budgetMicros: Micros.nullable().optional().meta({ description: 'Spending cap; a turn that would pass it is refused before it is sent.' }),
+  quality: QualitySettingsSchema.optional().meta({ description: 'Edit-quality settings: pinAspect, resizeToSource, preserveRegions, warnSsimBelow, warnDeltaEAbove.' }),
 };
 
 /** Settings of a new session given next to an uploaded image (multipart fields or query). */
