@@ -336,10 +336,13 @@ export class SessionEngine {
     if (patch.params !== undefined) update.defaultParams = parseOrThrow(KontextParamsOverrides, patch.params, 'params');
     if (patch.endpoint !== undefined) update.defaultEndpoint = this.endpoints.get(patch.endpoint).id;
     if (patch.budgetMicros !== undefined) update.budgetMicros = checkBudget(patch.budgetMicros);
+    const current = patch.quality !== undefined || update.defaultParams !== undefined || update.defaultEndpoint !== undefined ? await this.store.getSession(id) : undefined;
     if (patch.quality !== undefined) {
-      const current = (await this.store.getSession(id)).quality;
-      update.quality = { ...current, ...(parseOrThrow(QualitySettingsSchema, patch.quality, 'quality') as QualitySettings) };
+      update.quality = { ...current!.quality, ...(parseOrThrow(QualitySettingsSchema, patch.quality, 'quality') as QualitySettings) };
     }
+    // The defaults must suit the endpoint they will be sent to, as startSession checks: a
+    // param the endpoint does not take would fail every later edit instead of this call.
+    if (current) refuseParamsNotTaken(this.endpoints.get(update.defaultEndpoint ?? current.defaultEndpoint), update.defaultParams ?? current.defaultParams);
     return sessionFromRow(await this.store.updateSession(id, update));
   }
 

@@ -93,3 +93,16 @@ describe('prompts', () => {
     expect(gated.submitted).toEqual([]);
   });
 });
+
+describe('session defaults', () => {
+  it('updateSession refuses params its endpoint does not take, as startSession does, and keeps the stored defaults', async () => {
+    const { engine, gated } = engineWith(SessionStore.inMemory());
+    const session = await engine.startSession({ image: { bytes: await testImage() }, params: { seed: 3 } });
+    const error = await engine.updateSession(session.id, { params: { steps: 30 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]).toMatchObject({ field: 'steps' });
+    expect((await engine.getSession(session.id)).defaultParams).toEqual({ seed: 3 });
+    expect((await engine.edit(session.id, 'make it red')).status).toBe('succeeded');
+    expect(gated.submitted).toEqual(['make it red']);
+  });
+});
