@@ -1,15 +1,13 @@
-import type { Dispatcher } from 'undici';
 import { ValidationError } from '../../errors/ValidationError.js';
 import type { EndpointRegistry } from '../../kontext/endpoints.js';
-import type { Clock } from '../../util/clock.js';
-import { resolveFalOptions } from '../fal/options.js';
+import { resolveFalOptions, type HttpClientOptions } from '../fal/options.js';
 import type { RetryPolicy } from '../fal/retry.js';
 import type { HttpOptions } from '../fal/transport.js';
 
 export const DEFAULT_BFL_URL = 'https://api.bfl.ai';
 
 /** Options of `createBflProvider`. Every one has a default. */
-export interface BflClientOptions {
+export interface BflClientOptions extends HttpClientOptions {
   /** The BFL key, sent as `x-key`. Default: `env.BFL_API_KEY`. Never logged, stored or put in an error. */
   key?: string;
   /** API base. Default: `env.BFL_API_URL` or `https://api.bfl.ai`. Submits go to `<baseUrl>/v1/<model>`. */
@@ -20,20 +18,8 @@ export interface BflClientOptions {
    * `api.us.bfl.ai`) are trusted without being listed.
    */
   pollOrigins?: readonly string[];
-  env?: Readonly<Record<string, string | undefined>>;
-  dispatcher?: Dispatcher;
-  clock?: Clock;
-  random?: () => number;
-  endpoints?: EndpointRegistry;
-  connectTimeoutMs?: number;
-  responseTimeoutMs?: number;
   /** The longest `wait` lasts. BFL has no cancel, so the job may still finish (and bill). Default 600 000 ms. */
   jobTimeoutMs?: number;
-  /** Interval between polls of `polling_url`. Default 500 ms. */
-  pollIntervalMs?: number;
-  maxRetryAfterMs?: number;
-  submitRetry?: Partial<RetryPolicy>;
-  readRetry?: Partial<RetryPolicy>;
 }
 
 export interface ResolvedBflOptions extends HttpOptions {

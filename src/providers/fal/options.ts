@@ -79,6 +79,15 @@ export interface ResolvedFalOptions {
   readRetry: RetryPolicy;
 }
 
+/**
+ * The transport options every HTTP provider takes (BFL and Replicate speak HTTP as fal does):
+ * resolved by resolveFalOptions, so they share its defaults and checks.
+ */
+export type HttpClientOptions = Pick<
+  FalClientOptions,
+  'env' | 'dispatcher' | 'clock' | 'random' | 'endpoints' | 'connectTimeoutMs' | 'responseTimeoutMs' | 'pollIntervalMs' | 'maxRetryAfterMs' | 'submitRetry' | 'readRetry'
+>;
+
 export function resolveFalOptions(options: FalClientOptions = {}): ResolvedFalOptions {
   const env = options.env ?? process.env;
   const issues: { field: string; message: string }[] = [];

@@ -10,35 +10,23 @@ import type { EndpointSpec } from '../../kontext/endpoints.js';
 import type { KontextOutput } from '../../kontext/schemas.js';
 import { describeIssues, parseOrThrow } from '../../kontext/validation.js';
 import { toDataUri } from '../../util/dataUri.js';
-import type { Clock } from '../../util/clock.js';
 import { downloadImage } from '../fal/download.js';
-import { resolveFalOptions } from '../fal/options.js';
-import { withServerErrors, type RetryPolicy } from '../fal/retry.js';
+import { resolveFalOptions, type HttpClientOptions } from '../fal/options.js';
+import { withServerErrors } from '../fal/retry.js';
 import { FalHttp, MAX_JSON_BYTES, readJson, readText, type ProviderIdentity } from '../fal/transport.js';
 import type { Provider, SubmittedJob, WaitOptions } from '../Provider.js';
-import type { Dispatcher } from 'undici';
-import type { EndpointRegistry } from '../../kontext/endpoints.js';
 
 export const DEFAULT_REPLICATE_URL = 'https://api.replicate.com/v1';
 
-export interface ReplicateClientOptions {
+export interface ReplicateClientOptions extends HttpClientOptions {
   /** The API token, sent as `Authorization: Bearer …`. Default `env.REPLICATE_API_TOKEN`. */
   key?: string;
   /** API base. Default `env.REPLICATE_API_URL` or `https://api.replicate.com/v1`. */
   baseUrl?: string;
-  env?: Readonly<Record<string, string | undefined>>;
-  dispatcher?: Dispatcher;
-  clock?: Clock;
-  random?: () => number;
-  endpoints?: EndpointRegistry;
-  responseTimeoutMs?: number;
   /** The longest `wait` lasts; also sent as `Cancel-After`, so Replicate stops (and stops billing) the job too. Default 600 000 ms. */
   jobTimeoutMs?: number;
   /** Seconds of `Prefer: wait=N` on the submit: Replicate holds the answer until done or N s. Default 10; 0 sends none. */
   preferWaitSeconds?: number;
-  pollIntervalMs?: number;
-  submitRetry?: Partial<RetryPolicy>;
-  readRetry?: Partial<RetryPolicy>;
 }
 
 const IDENTITY: ProviderIdentity = { label: 'Replicate', keyEnv: 'REPLICATE_API_TOKEN', authHeaders: (key) => ({ authorization: `Bearer ${key}` }) };
