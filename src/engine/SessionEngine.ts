@@ -588,7 +588,7 @@ export class SessionEngine {
   /** The turn a ref names in a session: `HEAD`, `HEAD~N`, a branch, a full id or a unique prefix (4+ characters). */
   async resolveTurn(sessionId: string, ref: string, field = 'turn'): Promise<Turn> {
     const row = await resolveTurnRef(this.store, await this.store.getSession(sessionId), ref, field);
-    return this.getTurn(row.id);
+    return turnFromRow(row, await this.store.outputsOf(row.id));
   }
 
   async head(sessionId: string): Promise<Turn | null> {

@@ -40,8 +40,8 @@ export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
   app.get('/sessions/:sessionId/turns/:turn', async (c) => {
     const { sessionId, turn } = pathParams(c, TurnPath);
     query(c, NoQuery);
-    const row = await access.turn(c.get('owner'), sessionId, turn);
-    return c.json(turnJson(await engine.getTurn(row.id)));
+    // The owner check resolves the turn whole, outputs included: that is the answer.
+    return c.json(turnJson(await access.turn(c.get('owner'), sessionId, turn)));
   });
 
   app.delete('/sessions/:sessionId/turns/:turn', async (c) => {
