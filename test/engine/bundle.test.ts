@@ -11,11 +11,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileBlobStore } from '../../src/blobs/index.js';
 import { exportSession, importBundle, manifestDigest, BUNDLE_FORMAT, BUNDLE_VERSION, type BundleDeps } from '../../src/engine/bundle/index.js';
 import { ConflictError, IntegrityError, ValidationError } from '../../src/errors/index.js';
-import { SessionStore } from '../../src/store/index.js';
+import { SessionStore, SqliteSessionStore } from '../../src/store/index.js';
 import { EndpointRegistry } from '../../src/kontext/endpoints.js';
 import { testTempDir } from '../support/testTempDir.js';
 
-const stores: SessionStore[] = [];
+const stores: SqliteSessionStore[] = [];
 const tempDir = (prefix = 'kontext-bundle-test-') => testTempDir(prefix);
 // Stores close here, before their folders go (those are removed once the test has finished).
 afterEach(() => {
@@ -24,7 +24,7 @@ afterEach(() => {
 });
 
 /** A store whose clock ticks 1,234 ms per write from an odd millisecond, so dates that lose precision show. */
-function steppingStore(): SessionStore {
+function steppingStore(): SqliteSessionStore {
   let t = Date.UTC(2024, 4, 1, 12, 34, 56, 789);
   return SessionStore.inMemory({ now: () => new Date((t += 1234)) });
 }
@@ -126,6 +126,7 @@ async function snapshot(store: SessionStore, sessionId: string) {
 }
 
 function rowCounts(store: SessionStore): Record<string, number> {
+  if (!(store instanceof SqliteSessionStore)) throw new Error('rowCounts reads a SQLite store');
   const out: Record<string, number> = {};
   for (const table of ['sessions', 'turns', 'outputs', 'refs', 'blobs']) {
     out[table] = (store.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;

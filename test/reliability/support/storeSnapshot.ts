@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SessionStore } from '../../../src/store/SessionStore.js';
+import { SqliteSessionStore, type SessionStore } from '../../../src/store/SessionStore.js';
 
 /** Every table the store keeps, in an order that makes dumps comparable. */
 const TABLES = ['sessions', 'turns', 'outputs', 'refs', 'blobs'] as const;
@@ -19,6 +19,7 @@ export interface StoreSnapshot {
 }
 
 export function snapshotStore(store: SessionStore, blobDir?: string): StoreSnapshot {
+  if (!(store instanceof SqliteSessionStore)) throw new Error('snapshotStore reads a SQLite store');
   const client = store.sqlite;
   const tables = Object.fromEntries(TABLES.map((t) => [t, JSON.stringify(client.prepare(`select * from ${t} order by rowid`).all())])) as StoreSnapshot['tables'];
   const blobFiles = blobDir ? countFiles(blobDir) : 0;
