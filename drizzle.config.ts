@@ -1,9 +1,10 @@
 import { defineConfig } from 'drizzle-kit';
 
-// `npm run db:generate` writes a new SQL migration into migrations/ from the schema;
-// the store applies every pending migration when it opens a database.
+// SQLite, the default store. `npm run db:generate` writes new migrations for both dialects
+// (this file and drizzle.postgres.config.ts); a SQLite store applies its pending ones when it
+// opens a file, PostgreSQL's are applied by `kontext migrate`.
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/store/schema.ts',
-  out: './migrations',
+  schema: './src/store/sqlite/schema.ts',
+  out: './migrations/sqlite',
 });

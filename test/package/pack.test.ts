@@ -103,7 +103,7 @@ describe('the packed package', () => {
       const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: ROOT, env: offlineNpmEnv });
       const [info] = JSON.parse(packed) as { filename: string; files: { path: string }[] }[];
       const files = new Set(info!.files.map((f) => f.path));
-      for (const needed of ['package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/server/index.js', 'dist/src/server/index.d.ts', 'migrations/meta/_journal.json', 'examples/chat-editor/index.html', pkg.bin.kontext.replace(/^\.\//, '')]) {
+      for (const needed of ['package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/server/index.js', 'dist/src/server/index.d.ts', 'migrations/sqlite/meta/_journal.json', 'migrations/postgres/meta/_journal.json', 'examples/chat-editor/index.html', pkg.bin.kontext.replace(/^\.\//, '')]) {
         expect(files, `the tarball holds ${needed}`).toContain(needed);
       }
       expect([...files].filter((f) => f.startsWith('test/') || f.startsWith('dist/test/') || f.startsWith('src/'))).toEqual([]);

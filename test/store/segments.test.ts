@@ -111,8 +111,8 @@ describe('paths through segments', () => {
     // The migrations folder as it was before segments: the first migration only.
     const before = join(dir, 'migrations-0000');
     mkdirSync(join(before, 'meta'), { recursive: true });
-    copyFileSync(join(packageRoot(), 'migrations', '0000_init.sql'), join(before, '0000_init.sql'));
-    const journal = JSON.parse(readFileSync(join(packageRoot(), 'migrations', 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+    copyFileSync(join(packageRoot(), 'migrations', 'sqlite', '0000_init.sql'), join(before, '0000_init.sql'));
+    const journal = JSON.parse(readFileSync(join(packageRoot(), 'migrations', 'sqlite', 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
     writeFileSync(join(before, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.filter((e) => e.tag === '0000_init') }));
     const file = join(dir, 'old.db');
     const raw = new Database(file);
@@ -134,10 +134,10 @@ describe('paths through segments', () => {
     raw.close();
 
     const stale = new Database(file);
-    expect(migrationsPending(stale, join(packageRoot(), 'migrations'))).toBe(true);
+    expect(migrationsPending(stale, join(packageRoot(), 'migrations', 'sqlite'))).toBe(true);
     stale.close();
     const store = SessionStore.open(file);
-    expect(migrationsPending(store.sqlite, join(packageRoot(), 'migrations'))).toBe(false);
+    expect(migrationsPending(store.sqlite, join(packageRoot(), 'migrations', 'sqlite'))).toBe(false);
     for (const turn of written) expect(await store.pathIds(turn.id)).toEqual(pathByParents(written, turn.id));
     // New turns continue the migrated segments correctly.
     const added = await store.appendTurn({ sessionId: 's1', parentId: 't5', kind: 'edit' });

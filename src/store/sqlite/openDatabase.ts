@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { packageRoot } from '../packageRoot.js';
+import { migrationsFolder as migrationsOf } from '../packageRoot.js';
 
 export interface OpenDatabaseOptions {
   /** How long a writer waits for another process's lock before failing. Default 5000 ms. */
@@ -27,7 +27,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commit.
     client.pragma('synchronous = NORMAL');
     client.pragma('foreign_keys = ON');
-    const migrationsFolder = join(packageRoot(), 'migrations');
+    const migrationsFolder = migrationsOf('sqlite');
     if (migrationsPending(client, migrationsFolder)) runMigrations(client, migrationsFolder);
     return client;
   } catch (error) {
