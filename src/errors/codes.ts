@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   TOO_LARGE: 'a request body, image or bundle entry is over its limit',
   INTEGRITY: 'bytes do not match what they claim to be (hash mismatch, corrupt bundle)',
   RATE_LIMITED: 'still rate limited by the provider after the allowed retries, or too many turns in flight',
-  BUSY: 'the database stayed locked by another process for longer than busy_timeout; retry shortly',
+  BUSY: 'the database stayed locked by another process for longer than busy_timeout, or PostgreSQL stayed unreachable; retry shortly',
   UNAVAILABLE: 'the server is shutting down; retry shortly, elsewhere or after the restart',
   PROVIDER: 'the provider answered with an error: a 4xx/5xx, a failed job or a malformed result',
   MODERATED: 'the provider refused the job on content grounds; details.stage says whether the input or the output was refused',
