@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BudgetExceededError, ConflictError } from '../../src/errors/index.js';
+import { redactDatabaseUrl, redactPassword } from '../../src/store/postgres/databaseUrl.js';
+import { migratePostgres } from '../../src/store/postgres/migratePostgres.js';
+import { PostgresSessionStore } from '../../src/store/postgres/PostgresSessionStore.js';
+import { SessionStore } from '../../src/store/SessionStore.js';
+import { createDatabase, postgresAvailable, postgresUnavailableReason, startPostgresCluster, type PostgresCluster } from '../support/postgresCluster.js';
+
+let cluster: PostgresCluster | undefined;
+beforeAll(async () => {
+  if (postgresAvailable) cluster = await startPostgresCluster();
+}, 120_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function freshPostgres(): Promise<SessionStore> {
+  const url = await createDatabase(cluster!);
+  await migratePostgres(url);
+  return PostgresSessionStore.connect(url);
+}
+
+const factories: { name: string; open: () => Promise<SessionStore>; skip?: string }[] = [
+  { name: 'SQLite', open: async () => SessionStore.inMemory() },
+  { name: 'PostgreSQL', open: freshPostgres, skip: postgresUnavailableReason },
+];
+
+describe.each(factories)('$name store', ({ open, skip }) => {
+  it.skipIf(skip !== undefined)(`keeps a branching tree, its paths and HEAD moves${skip ? ` (skipped: ${skip})` : ''}`, async () => {
+    const store = await open();
+    const session = await store.createSession({ title: 't', defaultEndpoint: 'e' });
+    const root = await store.appendTurn({ sessionId: session.id, parentId: null, kind: 'source', status: 'succeeded' }, { moveHead: true });
+    await store.createRef(session.id, 'main', root.id);
+    await store.checkoutHead(session.id, { turnId: root.id, branch: 'main' });
+    const a = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', prompt: 'a' }, { moveHead: true });
+    await store.completeTurn(a.id, []);
+    const b = await store.appendTurn({ sessionId: session.id, parentId: a.id, kind: 'edit', prompt: 'b' }, { moveHead: true });
+    const fork = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', prompt: 'fork' });
+    expect(await store.pathIds(b.id)).toEqual([root.id, a.id, b.id]);
+    expect((await store.path(fork.id)).map((t) => t.id)).toEqual([root.id, fork.id]);
+    expect((await store.pathSummaries(b.id)).map((t) => t.prompt)).toEqual([null, 'a', 'b']);
+    expect((await store.findRef(session.id, 'main'))?.turnId).toBe(b.id);
+    const undone = await store.undoHead(session.id);
+    expect([undone.headTurnId, undone.headRef, undone.redoStack]).toEqual([a.id, 'main', [b.id]]);
+    expect((await store.redoHead(session.id)).headTurnId).toBe(b.id);
+    const { headMovedTo } = await store.endUnfinishedTurn(b.id, 'failed', { errorCode: 'PROVIDER' });
+    expect(headMovedTo).toBe(a.id);
+    expect((await store.findRef(session.id, 'main'))?.turnId).toBe(a.id);
+    // Parents first, siblings oldest first.
+    expect((await store.listTurns(session.id)).map((t) => t.id)).toEqual([root.id, a.id, fork.id, b.id]);
+    expect((await store.inFlightTurns(session.id)).map((t) => t.id)).toEqual([fork.id]);
+    const deletion = await store.deleteSubtree(a.id);
+    expect(deletion.deletedTurnIds).toEqual([a.id, b.id]);
+    expect((await store.getSession(session.id)).headTurnId).toBe(root.id);
+    await store.close();
+  });
+
+  it.skipIf(skip !== undefined)('lets exactly one of several concurrent claimers run a turn, and enforces the budget across concurrent reservations', async () => {
+    const store = await open();
+    const session = await store.createSession({ defaultEndpoint: 'e', budgetMicros: 100 });
+    const root = await store.appendTurn({ sessionId: session.id, parentId: null, kind: 'source', status: 'succeeded' });
+    const turn = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' });
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claimTurn(turn.id, `owner-${i}`, 60_000)));
+    expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit' }, { reserveMicros: 30 })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof BudgetExceededError)).toBe(true);
+    await expect(store.transitionTurn(root.id, 'running')).rejects.toBeInstanceOf(ConflictError);
+    await store.close();
+  });
+});
+
+describe('PostgreSQL migrations', () => {
+  it.skipIf(!postgresAvailable)(`several concurrent migrators all succeed and the schema is applied once${postgresUnavailableReason ? ` (skipped: ${postgresUnavailableReason})` : ''}`, async () => {
+    const url = await createDatabase(cluster!);
+    await Promise.all(Array.from({ length: 4 }, () => migratePostgres(url)));
+    const store = PostgresSessionStore.connect(url);
+    const { rows } = await store.pool.query('select count(*)::int as n from drizzle.__drizzle_migrations');
+    expect(rows[0].n).toBe(1);
+    expect((await store.createSession({ defaultEndpoint: 'e' })).id).toBeTruthy();
+    await store.close();
+  });
+});
+
+describe('database URL redaction', () => {
+  it('never shows the password, in the URL or in text that quotes it', () => {
+    const url = 'postgres://kontext:s3cr%40t@db.invalid:5432/kontext';
+    expect(redactDatabaseUrl(url)).toBe('postgres://kontext:***@db.invalid:5432/kontext');
+    const message = redactPassword(`cannot connect to ${url} as kontext with s3cr@t`, url);
+    expect(message).not.toContain('s3cr');
+    expect(message).toContain('db.invalid');
+  });
+});
