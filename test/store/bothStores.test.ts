@@ -14,14 +14,20 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+/** A clock one second further on each read, so creation order never ties. */
+function steppingClock(): () => Date {
+  let t = Date.UTC(2026, 0, 1);
+  return () => new Date((t += 1000));
+}
+
 async function freshPostgres(): Promise<SessionStore> {
   const url = await createDatabase(cluster!);
   await migratePostgres(url);
-  return PostgresSessionStore.connect(url);
+  return PostgresSessionStore.connect(url, { now: steppingClock() });
 }
 
 const factories: { name: string; open: () => Promise<SessionStore>; skip?: string }[] = [
-  { name: 'SQLite', open: async () => SessionStore.inMemory() },
+  { name: 'SQLite', open: async () => SessionStore.inMemory({ now: steppingClock() }) },
   { name: 'PostgreSQL', open: freshPostgres, skip: postgresUnavailableReason },
 ];
 
