@@ -100,7 +100,7 @@ describe.skipIf(SKIP)('the chat editor page, in Chromium', () => {
       const loaded = await page.evaluate(() => Array.from(document.images).map((img) => ({ hash: img.dataset.hash, ok: img.complete && img.naturalWidth > 0 })));
       expect(loaded.length).toBeGreaterThanOrEqual(6);
       expect(loaded.filter((i) => !i.ok)).toEqual([]);
-      await expect.poll(() => page.locator('#session-cost').textContent()).toBe('$0.0000 total');
+      await expect.poll(() => page.locator('#session-cost').textContent()).toBe('$0.00 total');
       // The page is a fixed-height app (the chat scrolls inside it): the viewport is the whole picture.
       await page.screenshot({ path: '/tmp/chat-editor.png' });
 
