@@ -22,7 +22,7 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: versions of a message, in C
       const sessionId = await startSession(page, server);
       await send(page, 'make it red', 1);
       await expect.poll(() => succeededTurns(page)).toBe(2);
-      const [root, red] = await chatTurnIds(page);
+      const [root, red] = (await chatTurnIds(page)) as [string, string];
       await send(page, 'make it night', 2);
       await expect.poll(() => succeededTurns(page)).toBe(3);
       const redNight = (await headTurn(page))!;
@@ -112,7 +112,7 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: versions of a message, in C
       await startSession(page, server);
       await send(page, 'make it red', 5);
       await expect.poll(() => succeededTurns(page)).toBe(2);
-      const [root, red] = await chatTurnIds(page);
+      const [root, red] = (await chatTurnIds(page)) as [string, string];
 
       await page.click(`#chat .turn[data-turn-id="${root}"] [data-action="compare"]`);
       expect(await page.locator(`#chat .turn[data-turn-id="${red}"] [data-action="compare"]`).textContent()).toBe('Compare with A');
