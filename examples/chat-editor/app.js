@@ -202,8 +202,10 @@ function onEvent({ type, data }) {
     progress.waitingFor = undefined;
     progress.logs.push(...(data.logs ?? []).map((l) => l.message));
   }
+  // Only the in-between states come from events: a turn that has ended is shown as the server
+  // stored it (outputs, cost, error), which the refresh below brings.
   const turn = state.turns.get(data.turnId);
-  if (turn && data.status && type.startsWith('turn.')) turn.status = data.status;
+  if (turn && type.startsWith('turn.') && ['pending', 'submitted', 'running'].includes(data.status) && isUnfinished(turn)) turn.status = data.status;
   render();
   // Anything that changes the tree's shape or a turn's images: ask the server for the truth.
   if (type === 'turn.created' || type === 'head.moved' || type === 'turn.succeeded' || type === 'turn.failed' || type === 'turn.cancelled') {

@@ -25,9 +25,11 @@ export function describeState(turn, progress) {
   if (turn.status === 'running') return { state: 'running', label: 'Running…' };
   if (turn.status === 'pending' || turn.status === 'submitted') {
     if (progress?.waitingFor) return { state: 'queued', label: 'Waiting for the turn before it to finish…' };
+    // The engine's own line counts places from 1; a provider (as fal does) counts the jobs
+    // ahead, from 0. Either way a person reads "position 1" as "next".
     if (progress?.queued !== undefined) {
-      const where = progress.queuedLocally ? 'in line' : 'in the provider’s queue';
-      return { state: 'queued', label: `Queued — position ${progress.queued} ${where}` };
+      if (progress.queuedLocally) return { state: 'queued', label: `Queued — position ${progress.queued} in line here` };
+      return { state: 'queued', label: `Queued — position ${progress.queued + 1} in the provider’s queue` };
     }
     return { state: 'queued', label: turn.status === 'pending' ? 'Queued…' : 'Sent, waiting for the provider…' };
   }
