@@ -602,6 +602,7 @@ function bindControls() {
   });
   $('tree-toggle').addEventListener('click', () => (document.body.dataset.drawer === 'open' ? closeDrawer() : openDrawer()));
   $('drawer-backdrop').addEventListener('click', closeDrawer);
+  $('drawer-close').addEventListener('click', closeDrawer);
   $('attach').addEventListener('click', () => $('reference-files').click());
   $('reference-files').addEventListener('change', () => {
     const files = $('reference-files').files;

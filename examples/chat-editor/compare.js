@@ -47,7 +47,9 @@ export function renderCompare(body, view) {
     apply();
     const legend = el('p', 'compare-legend');
     legend.append(caption(a, 'A'), el('span', '', ' ⟷ '), caption(b, 'B'));
-    parts.push(stage, range, legend);
+    const wrap = el('div', 'slider-wrap');
+    wrap.append(stage, range, legend);
+    parts.push(wrap);
   } else {
     const grid = el('div', 'side-by-side');
     for (const [turn, output, letter] of [[a, outA, 'a'], [b, outB, 'b']]) {

@@ -173,15 +173,17 @@ function meta(turn) {
 /** What can be done with a finished turn; features the server lacks are left out. */
 function actions(turn, view) {
   const bar = el('div', 'actions');
-  const { a, b } = view.compare;
-  const chosen = turn.id === a || turn.id === b;
-  const compare = button(chosen ? 'Comparing' : a && !b ? 'Compare with A' : 'Compare', {
-    title: 'Compare this turn with another one',
-    action: () => view.act.compare(turn),
-    testId: 'compare',
-  });
-  compare.setAttribute('aria-pressed', String(chosen));
-  bar.append(compare);
+  if (turn.outputs.length > 0) {
+    const { a, b } = view.compare;
+    const chosen = turn.id === a || turn.id === b;
+    const compare = button(chosen ? 'Comparing' : a && !b ? 'Compare with A' : 'Compare', {
+      title: 'Compare this turn with another one',
+      action: () => view.act.compare(turn),
+      testId: 'compare',
+    });
+    compare.setAttribute('aria-pressed', String(chosen));
+    bar.append(compare);
+  }
   if (view.features.pin) {
     bar.append(button(turn.pinned ? '★ Pinned' : '☆ Pin', { title: turn.pinned ? 'Unpin' : 'Pin as a favourite', action: () => view.act.pin(turn), testId: 'pin' }));
   }
