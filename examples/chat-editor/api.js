@@ -111,12 +111,20 @@ export async function imageSrc(output) {
 }
 
 /**
+ * An id from no server's numbering: resuming from it replays all the events the server still
+ * holds for the session (the server treats an id of another epoch as "from the start"). A
+ * page opened while a turn waits or runs learns its queue position and log lines that way.
+ */
+const FROM_THE_START = 'page.0';
+
+/**
  * Follows a session's server-sent events until `signal` aborts, reconnecting after a drop
  * with Last-Event-ID so no event is lost. `onOpen` runs on every (re)connection: the page
- * reloads the tree then, to cover anything that happened while it was away.
+ * reloads the tree then, to cover anything that happened while it was away. With `replay`,
+ * the first connection starts with the events the server still holds.
  */
-export async function followEvents(path, { signal, onEvent, onOpen }) {
-  let lastEventId = '';
+export async function followEvents(path, { signal, onEvent, onOpen, replay = false }) {
+  let lastEventId = replay ? FROM_THE_START : '';
   let retryMs = 1000;
   while (!signal.aborted) {
     try {

@@ -119,7 +119,7 @@ async function openSession(id) {
   const controller = new AbortController();
   state.events = controller;
   // Each (re)connection reloads the tree: covers whatever happened while the stream was down.
-  followEvents(`/sessions/${id}/events`, { signal: controller.signal, onEvent, onOpen: () => refresh() }).catch(showError);
+  followEvents(`/sessions/${id}/events`, { signal: controller.signal, onEvent, onOpen: () => refresh(), replay: true }).catch(showError);
 }
 
 /**
@@ -206,11 +206,22 @@ function onEvent({ type, data }) {
   // stored it (outputs, cost, error), which the refresh below brings.
   const turn = state.turns.get(data.turnId);
   if (turn && type.startsWith('turn.') && ['pending', 'submitted', 'running'].includes(data.status) && isUnfinished(turn)) turn.status = data.status;
-  render();
+  renderSoon();
   // Anything that changes the tree's shape or a turn's images: ask the server for the truth.
   if (type === 'turn.created' || type === 'head.moved' || type === 'turn.succeeded' || type === 'turn.failed' || type === 'turn.cancelled') {
     refresh().catch(showError);
   }
+}
+
+/** One redraw per frame however many events arrive (a replay after opening brings hundreds). */
+let renderPending = false;
+function renderSoon() {
+  if (renderPending) return;
+  renderPending = true;
+  requestAnimationFrame(() => {
+    renderPending = false;
+    render();
+  });
 }
 
 function placeholderTurn(event) {

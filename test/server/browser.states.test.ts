@@ -34,6 +34,9 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: turn states, in Chromium', 
       const turn = page.locator(message(turnId));
       await expect.poll(() => turn.getAttribute('data-state')).toBe('queued');
       await expect.poll(() => turn.locator('.progress').textContent()).toContain('Queued — position 1 in the provider’s queue');
+      // A page opened now learns the position too: it replays the events the server holds.
+      await page.reload();
+      await expect.poll(() => turn.locator('.progress').textContent()).toContain('Queued — position 1 in the provider’s queue');
 
       // The other job ends; ours runs and logs, then waits in the held delay.
       server.clock.step();
@@ -43,6 +46,11 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: turn states, in Chromium', 
       expect(await turn.locator('.progress').textContent()).toContain('Running…');
       await expect.poll(() => turn.locator('.logs pre').textContent()).toContain('applying: winter');
       expect(await turn.locator('.logs').getAttribute('open')).not.toBeNull();
+      await page.reload();
+      await expect.poll(() => turn.locator('.logs pre').textContent()).toContain('applying: winter');
+      expect(await turn.getAttribute('data-state')).toBe('running');
+      // Replayed lines are not counted twice.
+      expect((await turn.locator('.logs pre').textContent())!.split('\n').filter((line) => line === 'applying: winter')).toHaveLength(1);
       await page.screenshot({ path: '/tmp/chat-editor-running.png' });
 
       // Esc cancels the running turn, even from the prompt box.
