@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allImagesDecoded, BrowserHarness, chatTurnIds, headTurn, send, serverHasRoute, SKIP_BROWSER, startPageServer, startSession, succeededTurns, type PageServer } from './browserHarness.js';
+import { describe, expect, it } from 'vitest';
+import { allImagesDecoded, browserPerFile, chatTurnIds, headTurn, send, serverHasRoute, SKIP_BROWSER, startSession, succeededTurns, type PageServer } from './browserHarness.js';
 import type { Page } from 'playwright-core';
 
 /** Built in parallel by other work: the page offers them only where the server routes them. */
@@ -26,19 +26,10 @@ async function twoLines(page: Page, server: PageServer) {
 
 /** The tree's housekeeping from the page: branches renamed and deleted, subtrees deleted, forks, pins, undo/redo keys, live updates. */
 describe.skipIf(SKIP_BROWSER)('the chat editor page: history, in Chromium', () => {
-  let browser: BrowserHarness;
-  beforeAll(async () => {
-    browser = await BrowserHarness.launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    expect(browser?.foreign ?? []).toEqual([]);
-  });
+  const withPage = browserPerFile();
 
-  it('renames a branch in place (Esc keeps the old name) and deletes one, keeping its turns', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('renames a branch in place (Esc keeps the old name) and deletes one, keeping its turns', () =>
+    withPage(async ({ page, server }) => {
       const { sessionId, blue } = await twoLines(page, server);
       await page.fill('#branch-name', 'blue');
       await page.click('#create-branch');
@@ -68,18 +59,11 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: history, in Chromium', () =
       await expect.poll(() => branchNames(page)).toEqual(['team/azure']);
       expect((await server.engine.listBranches(sessionId)).map((b) => b.name)).toEqual(['team/azure']);
       expect((await server.engine.tree(sessionId)).turns).toHaveLength(4);
-      expect(errors).toEqual([]);
       expect(await page.locator('#status').isHidden()).toBe(true);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it('deletes a subtree after asking: branches in it move to its parent, or go with it when ticked', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('deletes a subtree after asking: branches in it move to its parent, or go with it when ticked', () =>
+    withPage(async ({ page, server }) => {
       const { sessionId, root, red, redNight, blue } = await twoLines(page, server);
       await server.engine.createBranch(sessionId, 'night', redNight);
       await server.engine.createBranch(sessionId, 'sky', blue);
@@ -107,18 +91,11 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: history, in Chromium', () =
       expect((await server.engine.tree(sessionId)).turns.map((t) => t.id).sort()).toEqual([root, red].sort());
       // The first image has no delete: a session keeps its start.
       expect(await page.locator(`#chat .turn[data-turn-id="${root}"] [data-action="delete"]`).count()).toBe(0);
-      expect(errors).toEqual([]);
       expect(await page.locator('#status').isHidden()).toBe(true);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it('Ctrl+Z undoes and Ctrl+Shift+Z redoes outside the prompt box; inside it they edit the text', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('Ctrl+Z undoes and Ctrl+Shift+Z redoes outside the prompt box; inside it they edit the text', () =>
+    withPage(async ({ page, server }) => {
       const sessionId = await startSession(page, server);
       await send(page, 'make it red', 1);
       await expect.poll(() => succeededTurns(page)).toBe(2);
@@ -143,17 +120,10 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: history, in Chromium', () =
       expect((await server.engine.getSession(sessionId)).headTurnId).toBe(red);
       // One undo and one redo were asked for: none from the keys pressed in the prompt box.
       expect(undoCalls).toEqual(['undo', 'redo']);
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it('shows, live, a turn that another client runs in the session', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('shows, live, a turn that another client runs in the session', () =>
+    withPage(async ({ page, server }) => {
       const sessionId = await startSession(page, server);
       // Not through the page: straight into the engine the server serves, as the CLI or MCP would.
       const turn = await server.engine.edit(sessionId, 'make it gold', { seed: 4 });
@@ -163,17 +133,10 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: history, in Chromium', () =
       expect(await message.locator('.prompt').textContent()).toBe('make it gold');
       await expect.poll(() => allImagesDecoded(page, `#chat .turn[data-turn-id="${turn.id}"] img.candidate`)).toBe(true);
       expect(await message.locator('img.candidate').getAttribute('data-hash')).toBe(turn.outputs[0]!.blobHash);
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it.skipIf(!hasFork)('forks the path to a turn into a new session and opens it (skipped while POST /sessions/:id/fork answers 404)', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it.skipIf(!hasFork)('forks the path to a turn into a new session and opens it (skipped while POST /sessions/:id/fork answers 404)', () =>
+    withPage(async ({ page, server }) => {
       const { sessionId, root, red } = await twoLines(page, server);
       await page.click(`#tree li[data-tree-turn="${red}"] > .node`);
       await expect.poll(() => headTurn(page)).toBe(red);
@@ -189,17 +152,10 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: history, in Chromium', () =
       expect(forked.turns).toHaveLength(2);
       expect(forked.turns.map((t) => t.id)).not.toContain(root);
       await expect.poll(() => allImagesDecoded(page, '#chat img.candidate')).toBe(true);
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it.skipIf(!hasPin)('pins and unpins a turn; pinned turns are listed and lead back to it (skipped while PUT …/turns/:turn/pin answers 404)', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it.skipIf(!hasPin)('pins and unpins a turn; pinned turns are listed and lead back to it (skipped while PUT …/turns/:turn/pin answers 404)', () =>
+    withPage(async ({ page, server }) => {
       const { red, blue } = await twoLines(page, server);
       await page.click(`#chat .turn[data-turn-id="${blue}"] [data-action="pin"]`);
       await expect.poll(() => page.locator(`#chat .turn[data-turn-id="${blue}"]`).getAttribute('data-pinned')).toBe('true');
@@ -215,10 +171,5 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: history, in Chromium', () =
       await page.click(`#chat .turn[data-turn-id="${blue}"] [data-action="pin"]`);
       await expect.poll(() => page.locator('#pinned-section').isHidden()).toBe(true);
       expect(await page.locator(`#chat .turn[data-turn-id="${blue}"]`).getAttribute('data-pinned')).toBeNull();
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 });

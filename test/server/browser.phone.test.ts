@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testImage } from '../support/images.js';
-import { allImagesDecoded, BrowserHarness, chatTurnIds, editBodyHas, headTurn, send, SKIP_BROWSER, startPageServer, startSession, succeededTurns } from './browserHarness.js';
+import { allImagesDecoded, browserPerFile, chatTurnIds, editBodyHas, headTurn, send, SKIP_BROWSER, startSession, succeededTurns } from './browserHarness.js';
 
 /** Reference images in the edit body come from other work; until the server takes them, their test is skipped. */
 const hasReferences = await editBodyHas('references');
@@ -11,19 +11,10 @@ const noHorizontalScroll = (page: Page) => page.evaluate(() => document.document
 
 /** The page on a phone-sized screen, and the composer's reference images. */
 describe.skipIf(SKIP_BROWSER)('the chat editor page: phone layout and references, in Chromium', () => {
-  let browser: BrowserHarness;
-  beforeAll(async () => {
-    browser = await BrowserHarness.launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    expect(browser?.foreign ?? []).toEqual([]);
-  });
+  const withPage = browserPerFile();
 
-  it('is usable at 390×844: no horizontal scrolling, the tree folds into a drawer', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage(PHONE);
-    try {
+  it('is usable at 390×844: no horizontal scrolling, the tree folds into a drawer', () =>
+    withPage(async ({ page, server }) => {
       await page.goto(`${server.running.url}/`);
       expect(await noHorizontalScroll(page)).toBe(true);
       await startSession(page, server);
@@ -77,31 +68,18 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: phone layout and references
       const dialog = await page.locator('#compare-dialog').boundingBox();
       expect(dialog!.x + dialog!.width).toBeLessThanOrEqual(PHONE.width);
       await page.click('#compare-close');
-      expect(errors).toEqual([]);
       expect(await page.locator('#status').isHidden()).toBe(true);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }, { viewport: PHONE }));
 
-  it('offers the attach control exactly when the server takes reference images', async () => {
-    const server = await startPageServer(browser);
-    const { page } = await browser.newPage();
-    try {
+  it('offers the attach control exactly when the server takes reference images', () =>
+    withPage(async ({ page, server }) => {
       await startSession(page, server);
       await expect.poll(() => page.locator('body').getAttribute('data-features')).not.toBeNull();
       expect(await page.locator('#attach').isVisible()).toBe(hasReferences);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it.skipIf(!hasReferences)('sends attached reference images as data: URLs and shows them on the message (skipped while the edit body has no references)', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it.skipIf(!hasReferences)('sends attached reference images as data: URLs and shows them on the message (skipped while the edit body has no references)', () =>
+    withPage(async ({ page, server }) => {
       const sessionId = await startSession(page, server);
       const bodies: Record<string, unknown>[] = [];
       page.on('request', (request) => {
@@ -127,10 +105,5 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: phone layout and references
       const thumbs = page.locator(`#chat .turn[data-turn-id="${turnId}"] .references img`);
       await expect.poll(() => thumbs.count()).toBe(1);
       await expect.poll(() => allImagesDecoded(page, `#chat .turn[data-turn-id="${turnId}"] .references img`)).toBe(true);
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 });

@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EndpointRegistry, LOCAL_KONTEXT_SIM } from '../../src/kontext/endpoints.js';
-import { allImagesDecoded, BrowserHarness, chatTurnIds, headTurn, send, SKIP_BROWSER, startPageServer, startSession, succeededTurns } from './browserHarness.js';
+import { allImagesDecoded, browserPerFile, chatTurnIds, headTurn, send, SKIP_BROWSER, startSession, succeededTurns } from './browserHarness.js';
 
 const message = (id: string) => `#chat .turn[data-turn-id="${id}"]`;
 
 /** What a turn is doing, shown plainly: queued with its place, running with its log, and every way it can end. */
 describe.skipIf(SKIP_BROWSER)('the chat editor page: turn states, in Chromium', () => {
-  let browser: BrowserHarness;
-  beforeAll(async () => {
-    browser = await BrowserHarness.launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    expect(browser?.foreign ?? []).toEqual([]);
-  });
+  const withPage = browserPerFile();
 
-  it('shows a turn queued with its position, then running with its log; Esc cancels it and Retry runs it again', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('shows a turn queued with its position, then running with its log; Esc cancels it and Retry runs it again', () =>
+    withPage(async ({ page, server }) => {
       const sessionId = await startSession(page, server);
       const [root] = (await chatTurnIds(page)) as [string];
       // Someone else's job holds the simulator's only slot.
@@ -68,19 +59,12 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: turn states, in Chromium', 
       const retried = await server.engine.getTurn((await headTurn(page))!);
       expect(retried).toMatchObject({ prompt: 'make it winter', parentId: root, status: 'succeeded', seedRequested: 6 });
       expect((await server.engine.children(root)).map((t) => t.id)).toContain(turnId);
-      expect(errors).toEqual([]);
       expect(await page.locator('#status').isHidden()).toBe(true);
       void sessionId;
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it('shows moderated, expired and failed turns with their reasons; Retry after a fault succeeds', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('shows moderated, expired and failed turns with their reasons; Retry after a fault succeeds', () =>
+    withPage(async ({ page, server }) => {
       await startSession(page, server);
       const [root] = (await chatTurnIds(page)) as [string];
       const newestChild = async () => (await server.engine.children(root)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).at(-1)!.id;
@@ -117,18 +101,10 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: turn states, in Chromium', 
       await expect.poll(() => allImagesDecoded(page, `${message(retried.id)} img.candidate`)).toBe(true);
       // The failed versions do not count as versions of the message: no ‹ 1/1 › switch.
       expect(await page.locator(`${message(retried.id)} .siblings`).count()).toBe(0);
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it('shows each message’s cost and the session total in dollars with cents', async () => {
-    const endpoints = new EndpointRegistry().withPrices({ [LOCAL_KONTEXT_SIM]: 40_000 });
-    const server = await startPageServer(browser, { endpoints });
-    const { page, errors } = await browser.newPage();
-    try {
+  it('shows each message’s cost and the session total in dollars with cents', () =>
+    withPage(async ({ page, server }) => {
       await startSession(page, server);
       await send(page, 'make it red', 1);
       await expect.poll(() => succeededTurns(page)).toBe(2);
@@ -140,17 +116,10 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: turn states, in Chromium', 
       const second = (await headTurn(page))!;
       expect(await page.locator(`${message(second)} .turn-cost`).textContent()).toBe('$0.08');
       await expect.poll(() => page.locator('#session-cost').textContent()).toBe('$0.12 total');
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }, { endpoints: new EndpointRegistry().withPrices({ [LOCAL_KONTEXT_SIM]: 40_000 }) }));
 
-  it('shows prompts, titles and branch names as text, never as markup', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('shows prompts, titles and branch names as text, never as markup', () =>
+    withPage(async ({ page, server }) => {
       await page.goto(`${server.running.url}/`);
       const hostile = '<img src=x onerror="document.body.dataset.pwned=1">';
       await page.fill('#start-prompt', 'a kitchen');
@@ -173,10 +142,5 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: turn states, in Chromium', 
       // No element was made from any of it, and nothing ran.
       expect(await page.evaluate(() => document.querySelectorAll('#workspace b, #topbar b, #workspace script, img[src="x"], img:not([src])').length)).toBe(0);
       expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 });

@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allImagesDecoded, BrowserHarness, chatTurnIds, displayedImageHash, headTurn, send, serverHasRoute, SKIP_BROWSER, startPageServer, startSession, succeededTurns } from './browserHarness.js';
+import { describe, expect, it } from 'vitest';
+import { allImagesDecoded, browserPerFile, chatTurnIds, displayedImageHash, headTurn, send, serverHasRoute, SKIP_BROWSER, startSession, succeededTurns } from './browserHarness.js';
 
 /** The diff view is built by the quality work (GET /sessions/:id/diff.html, /diff/heatmap.png); until it lands its test is skipped. */
 const hasDiff = await serverHasRoute('/sessions/x/diff.html');
 
 /** Versions of a message in the chat editor: switching between siblings, picking a candidate, comparing two turns. */
 describe.skipIf(SKIP_BROWSER)('the chat editor page: versions of a message, in Chromium', () => {
-  let browser: BrowserHarness;
-  beforeAll(async () => {
-    browser = await BrowserHarness.launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    expect(browser?.foreign ?? []).toEqual([]);
-  });
+  const withPage = browserPerFile();
 
-  it('‹ 2/3 › switches between the versions of a message and moves HEAD to that version’s line, showing its image', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('‹ 2/3 › switches between the versions of a message and moves HEAD to that version’s line, showing its image', () =>
+    withPage(async ({ page, server }) => {
       const sessionId = await startSession(page, server);
       await send(page, 'make it red', 1);
       await expect.poll(() => succeededTurns(page)).toBe(2);
@@ -64,18 +55,11 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: versions of a message, in C
       expect(await page.locator(`#chat .turn[data-turn-id="${redNight}"] .siblings`).count()).toBe(0);
 
       await page.screenshot({ path: '/tmp/chat-editor-siblings.png' });
-      expect(errors).toEqual([]);
       expect(await page.locator('#status').isHidden()).toBe(true);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it('picks one of num_images candidates from the message itself; the next edit continues from it', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('picks one of num_images candidates from the message itself; the next edit continues from it', () =>
+    withPage(async ({ page, server }) => {
       await startSession(page, server);
       await page.selectOption('#num-images', '3');
       await send(page, 'make it purple', 10);
@@ -98,17 +82,10 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: versions of a message, in C
       await expect.poll(() => succeededTurns(page)).toBe(3);
       const next = await server.engine.getTurn((await headTurn(page))!);
       expect(next.inputBlob).toBe(turn.outputs[2]!.blobHash);
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it('compares two turns with a slider and side by side', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it('compares two turns with a slider and side by side', () =>
+    withPage(async ({ page, server }) => {
       await startSession(page, server);
       await send(page, 'make it red', 5);
       await expect.poll(() => succeededTurns(page)).toBe(2);
@@ -143,17 +120,10 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: versions of a message, in C
       await page.keyboard.press('Escape');
       await expect.poll(() => dialog.isVisible()).toBe(false);
       expect(await page.locator('#chat [data-action="compare"][aria-pressed="true"]').count()).toBe(0);
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it.skipIf(!hasDiff)('shows the server’s diff heatmap and links its diff page (skipped while GET /sessions/:id/diff.html answers 404)', async () => {
-    const server = await startPageServer(browser);
-    const { page, errors } = await browser.newPage();
-    try {
+  it.skipIf(!hasDiff)('shows the server’s diff heatmap and links its diff page (skipped while GET /sessions/:id/diff.html answers 404)', () =>
+    withPage(async ({ page, server }) => {
       const sessionId = await startSession(page, server);
       await send(page, 'make it red', 5);
       await expect.poll(() => succeededTurns(page)).toBe(2);
@@ -166,10 +136,5 @@ describe.skipIf(SKIP_BROWSER)('the chat editor page: versions of a message, in C
       await expect.poll(() => allImagesDecoded(page, '#compare-dialog img.heatmap')).toBe(true);
       const res = await page.request.get(`${server.running.url}/sessions/${sessionId}/diff.html?a=${root}&b=${red}`);
       expect(res.status()).toBe(200);
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-      await server.close();
-    }
-  });
+    }));
 });

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { MemoryBlobStore } from '../../src/blobs/MemoryBlobStore.js';
 import { SessionEngine } from '../../src/engine/SessionEngine.js';
 import { ExpiredJobError } from '../../src/errors/ExpiredJobError.js';
@@ -246,4 +247,36 @@ export async function editBodyHas(field: string): Promise<boolean> {
   const { app } = makeServer(makeEngine());
   const doc = (await (await app.request('/openapi.json')).json()) as { components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> } };
   return Boolean(doc.components?.schemas?.Edit?.properties?.[field]);
+}
+
+export interface PageTest {
+  page: Page;
+  server: PageServer;
+}
+
+/**
+ * One Chromium for the test file (launched before its tests, closed after, with the check that
+ * no request left for anywhere but our servers), and `withPage`: a fresh server and tab per
+ * test, closed after it, and the test fails on any uncaught error in the page.
+ */
+export function browserPerFile(): (body: (t: PageTest) => Promise<void>, options?: { viewport?: { width: number; height: number }; endpoints?: EndpointRegistry }) => Promise<void> {
+  let harness: BrowserHarness | undefined;
+  beforeAll(async () => {
+    harness = await BrowserHarness.launch();
+  });
+  afterAll(async () => {
+    await harness?.close();
+    expect(harness?.foreign ?? []).toEqual([]);
+  });
+  return async (body, options = {}) => {
+    const server = await startPageServer(harness!, { endpoints: options.endpoints });
+    const { page, errors } = await harness!.newPage(options.viewport);
+    try {
+      await body({ page, server });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  };
 }
