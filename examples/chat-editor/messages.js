@@ -69,7 +69,10 @@ export function chatTurn(turn, view) {
     const box = el('div', 'error');
     box.append(el('p', 'state', label));
     if (turn.error && turn.status === 'failed') box.append(el('p', 'reason', `${turn.error.message} (${turn.error.code})`));
-    box.append(button('Retry', { className: 'retry', title: 'Run this prompt again from the same image', action: () => view.act.retry(turn), testId: 'retry' }));
+    // A retry runs the prompt again from the same image; the first image has none before it.
+    if (turn.parentId !== null && turn.prompt) {
+      box.append(button('Retry', { className: 'retry', title: 'Run this prompt again from the same image', action: () => view.act.retry(turn), testId: 'retry' }));
+    }
     reply.append(box);
   }
   if (turn.outputs.length > 0) reply.append(candidates(turn, view));
