@@ -29,6 +29,8 @@ const state = {
   attachments: [],
   events: null,
   refreshing: null,
+  /** Which session the refresh under way reads. */
+  refreshingFor: null,
   refreshAgain: false,
 };
 
@@ -159,12 +161,18 @@ function closeEvents() {
 
 /** Reloads tree and cost; calls made while one is under way coalesce into one more. */
 async function refresh() {
-  if (state.refreshing) {
-    state.refreshAgain = true;
-    return state.refreshing;
-  }
   const id = state.session?.id;
   if (!id) return;
+  if (state.refreshing) {
+    // One for the session on screen coalesces; one for a session just left is let finish first.
+    if (state.refreshingFor === id) {
+      state.refreshAgain = true;
+      return state.refreshing;
+    }
+    await state.refreshing.catch(() => undefined);
+    return refresh();
+  }
+  state.refreshingFor = id;
   state.refreshing = (async () => {
     try {
       do {
