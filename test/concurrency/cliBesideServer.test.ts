@@ -38,7 +38,7 @@ describe('a CLI beside a server, on one SQLite file', () => {
     // What the succeeded event announces is readable from the server at once: the outputs are stored.
     const turn = (await (await fetch(`${server.url}/sessions/${session.id}/turns/${turnId}`)).json()) as TurnDoc;
     expect(turn.status).toBe('succeeded');
-    expect(turn.outputs.map((o) => o.blobHash)).toEqual(edited.turn.outputs.map((o) => o.blobHash));
+    expect(turn.outputs.map((o) => o.hash)).toEqual(edited.turn.outputs.map((o) => o.hash));
   });
 
   it('a second edit from the CLI is told too, and the first one is not told again', async () => {
