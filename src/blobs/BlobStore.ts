@@ -16,6 +16,12 @@ export interface BlobStore {
   has(hash: string): Promise<boolean>;
   /** A local file path for the blob where one exists (the CLI's `open`), else undefined. */
   localPath(hash: string): string | undefined;
+  /**
+   * A URL a client may fetch the bytes from itself for a while (a presigned S3 GET), so the
+   * server redirects instead of relaying them; undefined where the store has none or it is off.
+   * `contentType` is what the URL should answer with.
+   */
+  presignedUrl?(hash: string, options: { contentType: string }): Promise<string | undefined>;
 }
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;

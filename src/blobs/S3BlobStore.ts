@@ -16,6 +16,12 @@ export interface S3BlobStoreOptions {
   bucket: string;
   /** Key prefix inside the bucket, e.g. `kontext/`. Default none. */
   prefix?: string;
+  /**
+   * Seconds a presigned GET URL stays valid. When set, `/images/{hash}` redirects a client
+   * there (after its access check) instead of streaming the bytes through the server; the
+   * client then reads them unverified against the hash. Default undefined: no presigning.
+   */
+  presignSeconds?: number;
 }
 
 export interface S3ConnectionOptions {
@@ -26,7 +32,12 @@ export interface S3ConnectionOptions {
   prefix?: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** See {@link S3BlobStoreOptions.presignSeconds}. */
+  presignSeconds?: number;
 }
+
+/** SigV4 presigned URLs last at most seven days. */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 /** Bucket names as S3 allows them: 3–63 lower-case letters, digits, dots and hyphens. */
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -43,11 +54,17 @@ export class S3BlobStore implements BlobStore {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly ownsClient: boolean;
+  private readonly presignSeconds: number | undefined;
 
   constructor(options: S3BlobStoreOptions, ownsClient = false) {
     if (!BUCKET_RE.test(options.bucket)) {
       throw new ValidationError([{ field: 'bucket', message: `${JSON.stringify(options.bucket)} is not a bucket name; use 3-63 lower-case letters, digits, '.' and '-'` }]);
     }
+    const seconds = options.presignSeconds;
+    if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_PRESIGN_SECONDS)) {
+      throw new ValidationError([{ field: 'presignSeconds', message: `${String(seconds)} is not allowed; allowed: a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (seven days)` }]);
+    }
+    this.presignSeconds = seconds;
     this.client = options.client;
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
@@ -65,7 +82,7 @@ export class S3BlobStore implements BlobStore {
       credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     };
-    return new S3BlobStore({ client: new S3Client(config), bucket: options.bucket, prefix: options.prefix }, true);
+    return new S3BlobStore({ client: new S3Client(config), bucket: options.bucket, prefix: options.prefix, presignSeconds: options.presignSeconds }, true);
   }
 
   localPath(): undefined {
@@ -128,6 +145,20 @@ export class S3BlobStore implements BlobStore {
       throw new IntegrityError(`blob ${hash} is corrupt: its bytes in the bucket no longer match its hash`, { hash });
     }
     return bytes;
+  }
+
+  /**
+   * A presigned GET of the blob, valid `presignSeconds`, answering with `contentType` (the
+   * object itself was stored without one); undefined when presigning is off. Signed locally:
+   * no request is sent, and the URL names the access key id, never the secret.
+   */
+  async presignedUrl(hash: string, options: { contentType: string }): Promise<string | undefined> {
+    if (this.presignSeconds === undefined) return undefined;
+    if (!SHA256_HEX.test(hash)) throw new ValidationError([{ field: 'hash', message: `'${hash}' is not a sha256 hex digest (64 characters 0-9a-f)` }]);
+    // Loaded on the first redirect: a store that never presigns never loads the signer.
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const command = new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(hash), ResponseContentType: options.contentType });
+    return getSignedUrl(this.client, command, { expiresIn: this.presignSeconds });
   }
 
   /** Closes the client if this store made it (`connect`); a client passed in stays yours. */

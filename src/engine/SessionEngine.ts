@@ -18,6 +18,8 @@ import type { OutputRow, SessionRow, TurnKind, TurnRow } from '../store/schema.j
 import { IN_FLIGHT_STATUSES } from '../store/transitions.js';
 import { exportSession, importBundle } from './bundle/index.js';
 import { EventBus } from './EventBus.js';
+import { ChangeRelay } from './ChangeRelay.js';
+import type { ChangeFeed } from '../store/ChangeFeed.js';
 import type { EngineEvent, GapEvent } from './events.js';
 import type { EventSubscription, SubscriptionFilter } from './EventSubscription.js';
 import { FairScheduler } from './FairScheduler.js';
@@ -72,6 +74,12 @@ export interface EngineOptions {
   /** How long a process's claim on a running turn lasts without renewal. Default 30 s. */
   leaseTtlMs?: number;
   now?: () => number;
+  /**
+   * Turn writes of other processes sharing the store (a CLI beside a server, the servers of a
+   * fleet), re-published on `events` as if this engine had run them (see ChangeRelay). Default
+   * none. The feed stays yours to close, unless it is in `owns`.
+   */
+  changeFeed?: ChangeFeed;
   /**
    * What the engine closes with itself (openEngine passes the store and providers it opened).
    * Nothing else it was given is closed: a store or provider you pass in stays yours.
@@ -200,6 +208,7 @@ export class SessionEngine {
   private readonly allowLocalFiles: boolean;
   readonly runner: TurnRunner;
   private readonly owns: readonly { close?(): unknown }[];
+  private readonly relay: ChangeRelay | undefined;
   private closed = false;
 
   constructor(options: EngineOptions) {
@@ -231,6 +240,9 @@ export class SessionEngine {
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_BLOB_BYTES,
       now: options.now ?? Date.now,
     });
+    this.relay = options.changeFeed
+      ? new ChangeRelay({ feed: options.changeFeed, store: this.store, events: this.events, engineId: this.engineId, now: options.now ?? Date.now })
+      : undefined;
   }
 
   /** Stops lease renewal and aborts nothing: turns in flight stay resumable by request id. */
@@ -238,6 +250,7 @@ export class SessionEngine {
     if (this.closed) return;
     this.closed = true;
     this.runner.close();
+    await this.relay?.close();
     for (const resource of this.owns) await resource.close?.();
   }
 

@@ -11,6 +11,7 @@ import type { FalClientOptions } from '../providers/fal/options.js';
 import { createLocalProvider } from '../providers/local/index.js';
 import type { Provider } from '../providers/Provider.js';
 import { SessionStore } from '../store/SessionStore.js';
+import { SqliteChangeFeed } from '../store/sqlite/SqliteChangeFeed.js';
 import { SessionEngine, type EngineOptions } from './SessionEngine.js';
 
 export type ProviderChoice = 'auto' | 'local' | 'fal' | 'bfl';
@@ -37,6 +38,12 @@ export interface OpenEngineOptions extends Partial<Omit<EngineOptions, 'store' |
    * stays yours to close.
    */
   blobs?: BlobStore;
+  /**
+   * Re-publish on `engine.events` the turns other processes write to the same database file
+   * (a `kontext edit` in a terminal beside `kontext serve`), so event streams show them live.
+   * Default true for a file, false for `:memory:`; a `changeFeed` given instead is used as is.
+   */
+  liveUpdates?: boolean;
 }
 
 export interface OpenedEngine {
@@ -84,14 +91,16 @@ export function openEngine(options: OpenEngineOptions = {}): OpenedEngine {
   const dbFile = options.dbFile ?? join(dataDir, 'kontext.db');
   const store = SessionStore.open(dbFile);
   const blobs = options.blobs ?? new FileBlobStore(join(dataDir, 'blobs'));
+  const feed = !options.changeFeed && dbFile !== ':memory:' && (options.liveUpdates ?? true) ? new SqliteChangeFeed(dbFile) : undefined;
   const engine = new SessionEngine({
     ...options,
     store,
     blobs,
     providers,
+    changeFeed: options.changeFeed ?? feed,
     defaultEndpoint: options.defaultEndpoint ?? { fal: FAL_KONTEXT_PRO, bfl: BFL_KONTEXT_PRO, local: LOCAL_KONTEXT_SIM }[chosen],
     // Opened here, so the engine closes them with itself: providers first, the database last.
-    owns: [...providers, store],
+    owns: [...providers, ...(feed ? [feed] : []), store],
   });
   const notice =
     chosen === 'fal'

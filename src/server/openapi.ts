@@ -192,6 +192,7 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         '200': { description: 'The image bytes', content: { 'image/*': { schema: z.string().meta({ format: 'binary' }) } } },
         '304': { description: 'Not modified' },
+        '307': { description: 'Where the archive presigns (S3 with KONTEXT_S3_PRESIGN): the bytes are at the `Location` URL, valid for that many seconds' },
         ...errors(),
       },
     }),
