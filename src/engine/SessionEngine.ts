@@ -30,6 +30,10 @@ import { replayPath, type ReplayOptions, type ReplayReport } from './replay.js';
 import { resolveEditBase, resolveTurnRef } from './resolveTurnRef.js';
 import { whatIf, type WhatIfChange, type WhatIfResult } from './whatIf.js';
 import { TurnRunner } from './TurnRunner.js';
+import type { WebhookSettings } from '../webhooks/settings.js';
+import { WebhookHints } from '../webhooks/WebhookHints.js';
+import { WebhookReceiver } from '../webhooks/WebhookReceiver.js';
+import type { ReplicateProvider } from '../providers/replicate/index.js';
 import { driftOf, qualityAfterTurn } from '../quality/afterTurn.js';
 import { pinAspect } from '../quality/pinAspect.js';
 import { rootImageOf } from '../quality/rootImage.js';
@@ -80,6 +84,12 @@ export interface EngineOptions {
    * none. The feed stays yours to close, unless it is in `owns`.
    */
   changeFeed?: ChangeFeed;
+  /**
+   * Provider webhooks (resolved by `resolveWebhookSettings`; openEngine reads KONTEXT_PUBLIC_URL).
+   * With them, fal, BFL and Replicate jobs are asked to call `<publicUrl>/webhooks/<provider>`,
+   * and turns wait for that call instead of polling, until a fallback deadline. Default: none.
+   */
+  webhooks?: WebhookSettings;
   /**
    * What the engine closes with itself (openEngine passes the store and providers it opened).
    * Nothing else it was given is closed: a store or provider you pass in stays yours.
@@ -207,6 +217,8 @@ export class SessionEngine {
   private readonly maxInputBytes: number;
   private readonly allowLocalFiles: boolean;
   readonly runner: TurnRunner;
+  /** Verifies and acts on provider webhooks (what `POST /webhooks/<provider>` calls); undefined without a public URL. */
+  readonly webhooks: WebhookReceiver | undefined;
   private readonly owns: readonly { close?(): unknown }[];
   private readonly relay: ChangeRelay | undefined;
   private closed = false;
@@ -228,6 +240,8 @@ export class SessionEngine {
     this.engineId = `${hostname()}:${process.pid}:${nanoid(6)}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.owns = options.owns ?? [];
+    const now = options.now ?? Date.now;
+    const hints = options.webhooks && new WebhookHints();
     this.runner = new TurnRunner({
       store: this.store,
       blobs: this.blobs,
@@ -238,11 +252,24 @@ export class SessionEngine {
       engineId: this.engineId,
       leaseTtlMs: this.leaseTtlMs,
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_BLOB_BYTES,
-      now: options.now ?? Date.now,
+      now,
+      ...(options.webhooks && hints ? { webhooks: { settings: options.webhooks, hints } } : {}),
     });
     this.relay = options.changeFeed
-      ? new ChangeRelay({ feed: options.changeFeed, store: this.store, events: this.events, engineId: this.engineId, now: options.now ?? Date.now })
+      ? new ChangeRelay({ feed: options.changeFeed, store: this.store, events: this.events, engineId: this.engineId, now })
       : undefined;
+    this.webhooks =
+      options.webhooks && hints
+        ? new WebhookReceiver({
+            settings: options.webhooks,
+            hints,
+            now,
+            findTurn: (provider, requestId) => this.store.findInFlightTurnByRequest(provider, requestId),
+            // Nobody waits for it here: take the turn up if its holder is gone (a live one's own wait or fallback poll finishes it).
+            resume: (turnId) => void this.runner.run(turnId, { onlyIfClaimable: true }).catch(() => undefined),
+            replicateSecret: async () => (this.providers.get('replicate') as ReplicateProvider | undefined)?.webhookSecret(),
+          })
+        : undefined;
   }
 
   /** Stops lease renewal and aborts nothing: turns in flight stay resumable by request id. */

@@ -8,13 +8,15 @@ import { isKontextError, KontextError } from '../errors/KontextError.js';
 import { ProviderError } from '../errors/ProviderError.js';
 import { estimateCostMicros, type EndpointRegistry } from '../kontext/endpoints.js';
 import { KontextOutput } from '../kontext/schemas.js';
-import type { Provider, ProgressEvent, SubmittedJob } from '../providers/Provider.js';
+import type { Provider, ProgressEvent, SubmittedJob, WebhookRequest } from '../providers/Provider.js';
 import { qualityAfterTurn } from '../quality/afterTurn.js';
 import type { NewBlob, NewOutput, SessionStore } from '../store/SessionStore.js';
 import { holdsFreshLease } from '../store/leases.js';
 import type { TurnRow } from '../store/schema.js';
 import { elidedDataUri, isDataUri } from '../util/dataUri.js';
 import { sniffImageType } from '../util/imageType.js';
+import { bflTurnSecret, isWebhookProvider, webhookUrlOf, type WebhookSettings } from '../webhooks/settings.js';
+import type { WebhookHints } from '../webhooks/WebhookHints.js';
 import type { EventBus } from './EventBus.js';
 import type { FairScheduler } from './FairScheduler.js';
 
@@ -29,6 +31,8 @@ export interface TurnRunnerDeps {
   leaseTtlMs: number;
   maxOutputBytes: number;
   now: () => number;
+  /** With a public URL: submits ask for webhooks, and waits are woken by them instead of polling. */
+  webhooks?: { settings: WebhookSettings; hints: WebhookHints };
 }
 
 /** Engines alive in this process: a lease held by one that is not here any more is free. */
@@ -196,8 +200,10 @@ export class TurnRunner {
       }
 
       const inputBlob = turn.inputBlob;
+      const webhooks = this.deps.webhooks;
       const output = await provider.wait(endpoint.id, job, {
         signal,
+        ...(webhooks ? { wakeUp: (wakeSignal: AbortSignal) => webhooks.hints.wait(provider.name, job.requestId, webhooks.settings.fallbackPollMs, wakeSignal) } : {}),
         onProgress: (event) => void this.onProgress(turnId, sessionId, event),
         ...(inputBlob ? { inputImage: { hash: inputBlob, load: () => this.deps.blobs.get(inputBlob) } } : {}),
       });
@@ -303,13 +309,24 @@ export class TurnRunner {
     const marked = await store.markSubmitAttempt(turn.id, this.deps.engineId, input.stored, new Date(this.deps.now()), estimate);
     if (!marked) return undefined;
     signal.throwIfAborted();
-    const job = await provider.submit(endpointId, input.sent, { signal });
+    const webhook = this.webhookFor(provider.name, turn.id);
+    const job = await provider.submit(endpointId, input.sent, { signal, ...(webhook ? { webhook } : {}) });
     const submitted = await store.transitionTurn(turn.id, 'submitted', {
       requestId: job.requestId,
       providerHandle: job.handle,
       startedAt: new Date(this.deps.now()),
     });
     return { turn: submitted, job };
+  }
+
+  /**
+   * The callback to ask for, when a public URL is configured and the provider can make one.
+   * BFL's secret is derived per turn (never stored); the route verifies with the same derivation.
+   */
+  private webhookFor(providerName: string, turnId: string): WebhookRequest | undefined {
+    const settings = this.deps.webhooks?.settings;
+    if (!settings || !isWebhookProvider(providerName)) return undefined;
+    return { url: webhookUrlOf(settings, providerName), ...(providerName === 'bfl' ? { secret: bflTurnSecret(settings, turnId) } : {}) };
   }
 
   /** The request to send, and the same request as we store it (a data-URI image elided to its hash). */

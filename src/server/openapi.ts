@@ -197,6 +197,19 @@ const paths: ZodOpenApiPathsObject = {
       },
     }),
   },
+  '/webhooks/{provider}': {
+    post: op("A provider's webhook (fal, bfl, replicate): no bearer token, the provider's signature is checked; it only wakes the turn, which fetches its result from the provider", {
+      security: [],
+      requestParams: { path: z.object({ provider: z.enum(['fal', 'bfl', 'replicate']) }) },
+      requestBody: { required: true, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+      responses: {
+        ...ok('Taken (woke or resumed its turn) or ignored (replayed, or no unfinished turn has the job)', z.object({ outcome: z.enum(['woke', 'resumed', 'ignored']), reason: z.string().optional() })),
+        '401': { description: 'Forged, unsigned or stale (more than 5 minutes off): nothing changed', ...json(ErrorJson) },
+        '404': { description: 'No such provider, or webhooks are off (no KONTEXT_PUBLIC_URL)', ...json(ErrorJson) },
+        '413': { description: 'Body over the limit', ...json(ErrorJson) },
+      },
+    }),
+  },
 };
 
 /**

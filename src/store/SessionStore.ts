@@ -747,6 +747,16 @@ export class SessionStore {
   }
 
   /**
+   * The unfinished turn a provider's job belongs to, if any: a webhook names its job by the
+   * provider's request id. Finished turns are not looked at (a webhook for one changes nothing),
+   * so the read uses the in-flight index.
+   */
+  async findInFlightTurnByRequest(provider: string, requestId: string): Promise<TurnRow | undefined> {
+    const values = this.one(`select ${turnCodec.select} from turns where ${IN_FLIGHT_SQL} and provider = ? and request_id = ? limit 1`, provider, requestId);
+    return values && turnCodec.decode(values);
+  }
+
+  /**
    * A succeeded turn with the same endpoint, input image, fixed seed and params (compared
    * as canonical JSON), whose outputs may be reused instead of paying again.
    */
