@@ -34,10 +34,12 @@ export interface GarbageDeps {
   store: SessionStore;
   blobs: BlobStore;
   now: () => number;
+  /** Taken off the cutoff for coarse file times. Default CLOCK_SLACK_MS; tests of the race pass 0. */
+  clockSlackMs?: number;
 }
 
 /** File times and database times come from the same clock, but some filesystems keep mtimes to a second or two. */
-const CLOCK_SLACK_MS = 2_000;
+export const CLOCK_SLACK_MS = 2_000;
 
 /**
  * Removes archived blobs that nothing refers to, their metadata rows, and old temp files.
@@ -69,7 +71,7 @@ export async function collectGarbage(deps: GarbageDeps, options: GarbageOptions 
   const now = deps.now();
 
   const { referenced, oldestInFlightAt } = await deps.store.blobReferences();
-  const cutoff = Math.min(now - minAgeMs, oldestInFlightAt?.getTime() ?? Number.POSITIVE_INFINITY) - CLOCK_SLACK_MS;
+  const cutoff = Math.min(now - minAgeMs, oldestInFlightAt?.getTime() ?? Number.POSITIVE_INFINITY) - (deps.clockSlackMs ?? CLOCK_SLACK_MS);
 
   const blobs = { count: 0, bytes: 0, hashes: [] as string[] };
   const archived: string[] = [];

@@ -376,7 +376,8 @@ export class SessionStore {
     return this.transactionally(() => {
       const target = this.turnOrThrow(this.one(SELECT_TURN, turnId), turnId);
       if (target.status !== 'succeeded') {
-        throw new ConflictError(`turn '${turnId}' is ${target.status}; only a succeeded turn can be forked from (HEAD of the fork goes there)`, { turnId, status: target.status });
+        const why = IN_FLIGHT_STATUSES.includes(target.status) ? `is still running (${target.status}); wait for it or cancel it` : `ended ${target.status}`;
+        throw new ConflictError(`turn '${turnId}' ${why}; only a succeeded turn can be forked from (HEAD of the fork goes there)`, { turnId, status: target.status });
       }
       const source = this.sessionOrThrow(this.one(SELECT_SESSION, target.sessionId), target.sessionId);
       const turns = options.whole
