@@ -141,7 +141,8 @@ export class S3BlobStore implements BlobStore {
    * Deletes a blob unless its object was written at or after `ifLastPutBefore`. Unlike the file
    * archive, a put of bytes already in the bucket does not rewrite the object (it is never
    * overwritten), and S3 has no delete conditional on age: the check (HEAD) and the delete are
-   * two requests. Archive collection's grace period (`minAgeMs`) is what protects a blob here.
+   * two requests. So an old unreferenced blob that a running turn produces again, byte for byte,
+   * while it is being collected can be lost here; new bytes are protected as in the file archive.
    */
   async delete(hash: string, options: { ifLastPutBefore?: number } = {}): Promise<boolean> {
     if (!SHA256_HEX.test(hash)) return false;

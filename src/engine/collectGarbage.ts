@@ -22,7 +22,7 @@ export interface GarbageReport {
   blobs: { count: number; bytes: number; hashes: string[] };
   /** Leftovers of killed writes. */
   temporary: { count: number; bytes: number };
-  /** Metadata rows of unreferenced blobs (the `blobs` table). */
+  /** Metadata rows of the blobs deleted (the `blobs` table). */
   metadataRows: number;
   /** Unreferenced blobs kept because they were put after `cutoff`: a write may be about to record them. */
   keptRecent: number;
@@ -58,6 +58,10 @@ export const CLOCK_SLACK_MS = 2_000;
  * orphan that a running turn produces again is fresh too. Writes with no unfinished turn (a
  * session start, an import, a memo hit's resize) are covered by minAgeMs. Step 1 must come
  * before step 2: listed first, a blob could be put and recorded between the two reads.
+ * Writes that copy a reference without putting the bytes (a memo hit, an exact replay, a fork)
+ * are kept honest by the order of the deletes: a blob's metadata row goes first, in a write
+ * transaction that checks it is still unreferenced, and every reference needs that row (a
+ * foreign key), so such a write either lands before (and the blob stays) or fails cleanly.
  * A turn left unfinished by a killed process holds the cutoff back until it is resumed.
  *
  * @example
@@ -73,23 +77,27 @@ export async function collectGarbage(deps: GarbageDeps, options: GarbageOptions 
   const { referenced, oldestInFlightAt } = await deps.store.blobReferences();
   const cutoff = Math.min(now - minAgeMs, oldestInFlightAt?.getTime() ?? Number.POSITIVE_INFINITY) - (deps.clockSlackMs ?? CLOCK_SLACK_MS);
 
-  const blobs = { count: 0, bytes: 0, hashes: [] as string[] };
-  const archived: string[] = [];
+  const candidates = new Map<string, number>();
   let keptRecent = 0;
   for await (const blob of deps.blobs.list()) {
-    if (referenced.has(blob.hash)) {
-      archived.push(blob.hash);
-    } else if (blob.lastPutAt < cutoff && (dryRun || (await deps.blobs.delete(blob.hash, { ifLastPutBefore: cutoff })))) {
+    if (referenced.has(blob.hash)) continue;
+    if (blob.lastPutAt < cutoff) candidates.set(blob.hash, blob.size);
+    else keptRecent++;
+  }
+  // Rows first, bytes second: see releaseUnreferencedBlobs.
+  const released = await deps.store.releaseUnreferencedBlobs([...candidates.keys()], { dryRun });
+  keptRecent += candidates.size - released.hashes.length;
+  const blobs = { count: 0, bytes: 0, hashes: [] as string[] };
+  for (const hash of released.hashes) {
+    if (dryRun || (await deps.blobs.delete(hash, { ifLastPutBefore: cutoff }))) {
       blobs.count++;
-      blobs.bytes += blob.size;
-      blobs.hashes.push(blob.hash);
+      blobs.bytes += candidates.get(hash)!;
+      blobs.hashes.push(hash);
     } else {
-      archived.push(blob.hash);
       keptRecent++;
     }
   }
-  // A row goes with its bytes (or when its bytes are gone already), never before them.
-  const metadataRows = await deps.store.deleteUnreferencedBlobRows(new Date(cutoff), archived, { dryRun });
+  const metadataRows = released.rows;
 
   const temporary = { count: 0, bytes: 0 };
   for await (const entry of deps.blobs.listTemporary()) {

@@ -959,15 +959,20 @@ export class SessionStore {
   }
 
   /**
-   * Deletes the metadata rows of blobs that no row refers to, that were recorded before
-   * `recordedBefore`, and whose bytes are not among `archived` (still in the archive); with
-   * `dryRun`, only counts them. One statement: a reference written meanwhile keeps its row.
+   * Of `hashes`, those that no row refers to now, with their metadata rows deleted (`dryRun`:
+   * only found), in one write transaction. Once a blob's row is gone, a row referring to it
+   * fails its foreign key unless its writer records the blob again (which only a writer that
+   * just put the bytes does): so the bytes of the hashes returned may go.
    */
-  async deleteUnreferencedBlobRows(recordedBefore: Date, archived: readonly string[], options: { dryRun?: boolean } = {}): Promise<number> {
-    const where = `where created_at < ? and hash not in (${REFERENCED_BLOBS}) and hash not in (select value from json_each(?))`;
-    const params = [recordedBefore.getTime(), JSON.stringify(archived)];
-    if (options.dryRun) return this.one(`select count(*) from blobs ${where}`, ...params)![0] as number;
-    return this.run(`delete from blobs ${where}`, ...params).changes;
+  async releaseUnreferencedBlobs(hashes: readonly string[], options: { dryRun?: boolean } = {}): Promise<{ hashes: string[]; rows: number }> {
+    return this.transactionally(() => {
+      const free = this.all(`select value from json_each(?) where value not in (${REFERENCED_BLOBS})`, JSON.stringify(hashes)).map((r) => r[0] as string);
+      if (options.dryRun || free.length === 0) {
+        const rows = this.one('select count(*) from blobs where hash in (select value from json_each(?))', JSON.stringify(free))![0] as number;
+        return { hashes: free, rows };
+      }
+      return { hashes: free, rows: this.run('delete from blobs where hash in (select value from json_each(?))', JSON.stringify(free)).changes };
+    });
   }
 
   // ---------------------------------------------------------------- bulk (import)
