@@ -211,6 +211,20 @@ describe('archive garbage collection', () => {
     expect(await blobs.has(orphan.hash)).toBe(true);
   });
 
+  it('a blob is released (its row deleted) only while unreferenced; a reference copied after that fails its foreign key', async () => {
+    const { engine, store, session } = await setup();
+    const a = await engine.edit(session.id, 'make it red', { seed: 1 });
+    const hash = a.outputs[0]!.blobHash;
+    const copy = (parentId: string) => store.appendTurn({ sessionId: session.id, parentId, kind: 'edit', prompt: 'copy' }, { complete: { outputs: [{ index: 0, blobHash: hash, providerUrl: null, width: null, height: null, contentType: 'image/png', nsfw: false }] } });
+    expect(await store.releaseUnreferencedBlobs([hash])).toEqual({ hashes: [], rows: 0 });
+    await engine.deleteSubtree(session.id, a.id);
+    expect(await store.releaseUnreferencedBlobs([hash], { dryRun: true })).toEqual({ hashes: [hash], rows: 1 });
+    expect(await store.findBlob(hash)).toBeDefined();
+    expect(await store.releaseUnreferencedBlobs([hash])).toEqual({ hashes: [hash], rows: 1 });
+    // A memo hit or exact replay that read the reference before the delete cannot write it now.
+    await expect(copy(session.headTurnId!)).rejects.toThrow(/FOREIGN KEY/);
+  });
+
   it('refuses a negative grace period naming the field', async () => {
     const { engine } = await setup();
     await expect(engine.collectGarbage({ minAgeMs: -1 })).rejects.toMatchObject({ code: 'VALIDATION', issues: [{ field: 'minAgeMs' }] });
