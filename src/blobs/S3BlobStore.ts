@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { IntegrityError } from '../errors/IntegrityError.js';
 import { NetworkError } from '../errors/NetworkError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
 import { ValidationError } from '../errors/ValidationError.js';
-import { SHA256_HEX, type BlobStore } from './BlobStore.js';
+import { SHA256_HEX, type ArchivedBlob, type BlobStore, type TemporaryEntry } from './BlobStore.js';
 import { BlobTooLargeError } from './BlobTooLargeError.js';
 import { DEFAULT_MAX_BLOB_BYTES } from './FileBlobStore.js';
 
@@ -161,6 +161,41 @@ export class S3BlobStore implements BlobStore {
     return getSignedUrl(this.client, command, { expiresIn: this.presignSeconds });
   }
 
+  async *list(): AsyncGenerator<ArchivedBlob> {
+    for await (const object of this.objectsUnder(`${this.prefix}blobs/`)) {
+      const hash = object.key.slice(object.key.lastIndexOf('/') + 1);
+      if (SHA256_HEX.test(hash) && object.key === this.keyOf(hash)) yield { hash, size: object.size, lastPutAt: object.modifiedAt };
+    }
+  }
+
+  /**
+   * Deletes a blob unless its object was written at or after `ifLastPutBefore`. Unlike the file
+   * archive, a put of bytes already in the bucket does not rewrite the object (it is never
+   * overwritten), and S3 has no delete conditional on age: the check (HEAD) and the delete are
+   * two requests. So an old unreferenced blob that a running turn produces again, byte for byte,
+   * while it is being collected can be lost here; new bytes are protected as in the file archive.
+   */
+  async delete(hash: string, options: { ifLastPutBefore?: number } = {}): Promise<boolean> {
+    if (!SHA256_HEX.test(hash)) return false;
+    const key = this.keyOf(hash);
+    const head = await this.call('head', () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })), [404]);
+    if (!head) return false;
+    if (options.ifLastPutBefore !== undefined && (head.LastModified?.getTime() ?? Number.POSITIVE_INFINITY) >= options.ifLastPutBefore) return false;
+    await this.call('delete', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+    return true;
+  }
+
+  /** Objects under `<prefix>tmp/`: uploads whose process died before it copied them into place. */
+  async *listTemporary(): AsyncGenerator<TemporaryEntry> {
+    for await (const object of this.objectsUnder(`${this.prefix}tmp/`)) yield { name: object.key, size: object.size, modifiedAt: object.modifiedAt };
+  }
+
+  async deleteTemporary(name: string): Promise<boolean> {
+    if (!name.startsWith(`${this.prefix}tmp/`)) return false;
+    await this.call('delete', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: name })));
+    return true;
+  }
+
   /** Closes the client if this store made it (`connect`); a client passed in stays yours. */
   async close(): Promise<void> {
     if (this.ownsClient) this.client.destroy();
@@ -168,6 +203,18 @@ export class S3BlobStore implements BlobStore {
 
   private keyOf(hash: string): string {
     return `${this.prefix}blobs/${hash.slice(0, 2)}/${hash}`;
+  }
+
+  /** Every object under `prefix`, a page (up to 1,000) at a time. */
+  private async *objectsUnder(prefix: string): AsyncGenerator<{ key: string; size: number; modifiedAt: number }> {
+    let token: string | undefined;
+    do {
+      const page = await this.call('list', () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token })));
+      for (const object of page?.Contents ?? []) {
+        if (object.Key) yield { key: object.Key, size: object.Size ?? 0, modifiedAt: object.LastModified?.getTime() ?? 0 };
+      }
+      token = page?.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   private async exists(key: string): Promise<boolean> {

@@ -17,6 +17,8 @@ import { branchFromRow, sessionFromRow, turnFromRow } from '../model/fromRows.js
 import type { OutputRow, SessionRow, TurnKind, TurnRow } from '../store/schema.js';
 import { IN_FLIGHT_STATUSES } from '../store/transitions.js';
 import { exportSession, importBundle } from './bundle/index.js';
+import { collectGarbage, type GarbageOptions, type GarbageReport } from './collectGarbage.js';
+import { forkSession, type ForkOptions, type ForkResult } from './fork.js';
 import { EventBus } from './EventBus.js';
 import { ChangeRelay } from './ChangeRelay.js';
 import type { ChangeFeed } from '../store/ChangeFeed.js';
@@ -221,6 +223,7 @@ export class SessionEngine {
   readonly webhooks: WebhookReceiver | undefined;
   private readonly owns: readonly { close?(): unknown }[];
   private readonly relay: ChangeRelay | undefined;
+  private readonly now: () => number;
   private closed = false;
 
   constructor(options: EngineOptions) {
@@ -240,7 +243,8 @@ export class SessionEngine {
     this.engineId = `${hostname()}:${process.pid}:${nanoid(6)}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.owns = options.owns ?? [];
-    const now = options.now ?? Date.now;
+    this.now = options.now ?? Date.now;
+    const now = this.now;
     const hints = options.webhooks && new WebhookHints();
     this.runner = new TurnRunner({
       store: this.store,
@@ -682,6 +686,36 @@ export class SessionEngine {
     return deletion;
   }
 
+  /**
+   * Copies the path root → `turnId` (with `whole`, the whole tree) into a new session of the
+   * same owner, HEAD on the copy of the turn. Images are shared through the archive; the copies
+   * cost nothing in the new session (its budget cap is for what it runs); turns still running
+   * are left out of a whole-tree fork (`skipped`). Refused (CONFLICT) unless the turn succeeded.
+   *
+   * @example
+   * const { session } = await engine.fork(turn.id, { title: 'night version' });
+   */
+  fork(turnId: string, options: ForkOptions = {}): Promise<ForkResult> {
+    return forkSession(this.store, turnId, options);
+  }
+
+  /** Pins a succeeded turn as a favourite (again: no change). CONFLICT for a turn that has not succeeded. */
+  async pin(turnId: string): Promise<Turn> {
+    await this.store.setPinned(turnId, true);
+    return this.getTurn(turnId);
+  }
+
+  async unpin(turnId: string): Promise<Turn> {
+    await this.store.setPinned(turnId, false);
+    return this.getTurn(turnId);
+  }
+
+  /** A session's pinned turns, in the order they were pinned. */
+  async pins(sessionId: string): Promise<Turn[]> {
+    await this.store.getSession(sessionId);
+    return this.withOutputs(await this.store.pinnedTurns(sessionId));
+  }
+
   async createBranch(sessionId: string, name: string, at = 'HEAD'): Promise<Branch> {
     const turn = await resolveTurnRef(this.store, await this.store.getSession(sessionId), at, 'at');
     return branchFromRow(await this.store.createRef(sessionId, name, turn.id));
@@ -747,6 +781,16 @@ export class SessionEngine {
   /** Imports a bundle (verifying every image hash); importing the same bundle twice is a no-op. */
   importBundle(file: string, options: { owner?: string | null; maxBytes?: number } = {}): ReturnType<typeof importBundle> {
     return importBundle({ store: this.store, blobs: this.blobs, endpoints: this.endpoints }, file, options);
+  }
+
+  // ------------------------------------------------------------------ archive
+
+  /**
+   * Deletes archived images nothing refers to any more (after deletes), and temp files of
+   * killed writes. A dry run unless `dryRun: false`. Safe while edits run: see collectGarbage.ts.
+   */
+  collectGarbage(options: GarbageOptions = {}): Promise<GarbageReport> {
+    return collectGarbage({ store: this.store, blobs: this.blobs, now: this.now }, options);
   }
 
   // ------------------------------------------------------------------ cost

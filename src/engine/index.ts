@@ -7,3 +7,5 @@ export { pixelDifference, type Fidelity } from './fidelity.js';
 export { resolveTurnRef } from './resolveTurnRef.js';
 export type { ReplayOptions, ReplayReport, ReplayStep, ReplayMode } from './replay.js';
 export type { WhatIfChange, WhatIfResult, WhatIfPlanStep } from './whatIf.js';
+export type { ForkOptions, ForkResult } from './fork.js';
+export type { GarbageOptions, GarbageReport } from './collectGarbage.js';

@@ -68,6 +68,7 @@ export function turnFromRow(row: TurnRow, outputs: readonly OutputRow[]): Turn {
     sizes: row.sizes,
     drift: row.drift,
     qualityOptions: row.qualityOptions,
+    pinned: row.pinnedAt !== null,
   };
 }
 

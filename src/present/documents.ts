@@ -81,6 +81,7 @@ export function turnDoc(t: Turn, address: ImageAddress): z.output<typeof TurnJso
     outputs: t.outputs.map((o) => outputDoc(o, t, address)),
     sizes: t.sizes,
     drift: t.drift,
+    pinned: t.pinned,
   };
 }
 

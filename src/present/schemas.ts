@@ -63,6 +63,7 @@ export const TurnJson = z
     outputs: z.array(OutputJson),
     sizes: TurnSizesJson.nullable(),
     drift: TurnDriftJson.nullable(),
+    pinned: z.boolean().meta({ description: 'Marked as a favourite (PUT …/turns/:turn/pin); GET …/pins lists them.' }),
   })
   .meta({ id: 'Turn' });
 

@@ -25,6 +25,7 @@ import {
   TreeJson,
   TurnJson,
   SubtreeDeletionJson,
+  ForkBody,
   DeleteTurnQuery,
   TurnPath,
   UpdateSessionBody,
@@ -87,6 +88,16 @@ const paths: ZodOpenApiPathsObject = {
   '/sessions/{sessionId}/tree': {
     get: op('Every turn (with outputs) and branch of a session', { requestParams: sessionScoped, responses: { ...ok('The tree', TreeJson), ...errors() } }),
   },
+  '/sessions/{sessionId}/fork': {
+    post: op('Copy the path root → turn (or with whole, the whole tree) into a new session of yours; images are shared, copies cost nothing, running turns are not copied', {
+      requestParams: sessionScoped,
+      requestBody: jsonBody(ForkBody),
+      responses: { ...ok('The new session and its HEAD (the copy of the turn); Location names it', HeadJson, '201'), ...errors('409', '413', '422') },
+    }),
+  },
+  '/sessions/{sessionId}/pins': {
+    get: op('The pinned turns of a session, in the order they were pinned', { requestParams: sessionScoped, responses: { ...ok('The pinned turns', TurnList), ...errors() } }),
+  },
   '/sessions/{sessionId}/cost': {
     get: op('Spend per turn, per branch and in total (micro-dollars)', { requestParams: sessionScoped, responses: { ...ok('Costs', CostJson), ...errors() } }),
   },
@@ -116,6 +127,10 @@ const paths: ZodOpenApiPathsObject = {
       requestBody: jsonBody(PickBody),
       responses: { ...ok('The turn', TurnJson), ...errors('422') },
     }),
+  },
+  '/sessions/{sessionId}/turns/{turn}/pin': {
+    put: op('Pin the turn as a favourite (again: no change); refused (409) unless it succeeded', { requestParams: turnScoped, responses: { ...ok('The turn', TurnJson), ...errors('409') } }),
+    delete: op('Unpin the turn (when not pinned: no change)', { requestParams: turnScoped, responses: { ...ok('The turn', TurnJson), ...errors() } }),
   },
   '/sessions/{sessionId}/turns/{turn}/cancel': {
     post: op('Cancel a turn in flight', { requestParams: turnScoped, responses: { ...ok('The cancelled turn', TurnJson), ...errors('409') } }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import 'zod-openapi';
+import { ForkOptionsSchema } from '../engine/fork.js';
 import { KontextEditInput, KontextParamsOverrides as LibraryParamsOverrides } from '../kontext/schemas.js';
 import { Hash, Id } from '../present/schemas.js';
 import { QualitySettingsSchema } from '../quality/settings.js';
@@ -104,6 +105,11 @@ export const EditBody = z
   })
   .strict()
   .meta({ id: 'Edit' });
+
+export const ForkBody = z
+  .object({ turn: TurnRef.meta({ description: 'The turn to fork at: HEAD of the new session goes to its copy.' }), ...ForkOptionsSchema.shape })
+  .strict()
+  .meta({ id: 'Fork' });
 
 export const PickBody = z.object({ index: z.number().int().min(0).max(3) }).strict().meta({ id: 'Pick' });
 export const CheckoutBody = z.object({ ref: TurnRef }).strict().meta({ id: 'Checkout' });

@@ -7,6 +7,7 @@ import { StoreBusyError } from '../errors/StoreBusyError.js';
 import type { KontextError } from '../errors/KontextError.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { holdsFreshLease } from './leases.js';
+import { planFork } from './planFork.js';
 import { openDatabase, type OpenDatabaseOptions } from './openDatabase.js';
 import { blobCodec, outputCodec, refCodec, sessionCodec, turnCodec, type RowCodec } from './rowCodecs.js';
 import {
@@ -364,6 +365,58 @@ export class SessionStore {
     });
   }
 
+  /**
+   * Copies the path root → `turnId` (or with `whole` the session's whole tree) into a new
+   * session of the same owner, in one write transaction that reads what it copies: a delete or
+   * an archive collection running meanwhile sees the fork whole or not at all. planFork.ts
+   * says what is copied (images shared, costs not, unfinished turns left out). Refused
+   * (CONFLICT) unless the turn has succeeded: HEAD of the fork goes there.
+   */
+  async forkSession(turnId: string, options: { whole?: boolean; title?: string } = {}): Promise<{ session: SessionRow; copies: Map<string, string>; skipped: string[] }> {
+    return this.transactionally(() => {
+      const target = this.turnOrThrow(this.one(SELECT_TURN, turnId), turnId);
+      if (target.status !== 'succeeded') {
+        const why = IN_FLIGHT_STATUSES.includes(target.status) ? `is still running (${target.status}); wait for it or cancel it` : `ended ${target.status}`;
+        throw new ConflictError(`turn '${turnId}' ${why}; only a succeeded turn can be forked from (HEAD of the fork goes there)`, { turnId, status: target.status });
+      }
+      const source = this.sessionOrThrow(this.one(SELECT_SESSION, target.sessionId), target.sessionId);
+      const turns = options.whole
+        ? this.all(`select ${turnCodec.select} from turns where session_id = ? order by depth, created_at, id`, source.id).map((r) => turnCodec.decode(r))
+        : this.pathOf(turnId, turnCodec);
+      const outputs = this.all(`select ${outputCodec.select} from outputs where turn_id in (select value from json_each(?)) order by turn_id, idx`, JSON.stringify(turns.map((t) => t.id))).map((r) => outputCodec.decode(r));
+      const refs = options.whole ? this.all(`select ${refCodec.select} from refs where session_id = ?`, source.id).map((r) => refCodec.decode(r)) : [];
+      const plan = planFork(
+        { session: source, turns, outputs, refs, targetId: turnId },
+        { title: options.title ?? (source.title ? `${source.title} (fork)` : ''), now: this.now(), newSessionId: this.newId(), newTurnId: (avoid) => this.idAvoiding(avoid) },
+      );
+      this.run(INSERT_SESSION, ...sessionCodec.encodeRow(plan.session));
+      this.insertTreeRows(plan);
+      return { session: plan.session, copies: plan.copies, skipped: plan.skipped };
+    });
+  }
+
+  // ---------------------------------------------------------------- pins
+
+  /**
+   * Pins a turn as a favourite, or unpins it (both idempotent: pinning again keeps the first
+   * pin's time, which orders the list). Only a succeeded turn can be pinned: a favourite is a
+   * picture, and an unfinished or failed turn has none.
+   */
+  async setPinned(turnId: string, pinned: boolean): Promise<TurnRow> {
+    const values = pinned
+      ? this.one(`update turns set pinned_at = coalesce(pinned_at, ?) where id = ? and status = 'succeeded' returning ${turnCodec.select}`, this.now().getTime(), turnId)
+      : this.one(`update turns set pinned_at = null where id = ? returning ${turnCodec.select}`, turnId);
+    if (values) return turnCodec.decode(values);
+    const status = this.one('select status from turns where id = ?', turnId)?.[0] as TurnStatus | undefined;
+    if (status === undefined) throw new NotFoundError('turn', turnId);
+    throw new ConflictError(`turn '${turnId}' is ${status}; only a succeeded turn can be pinned`, { turnId, status });
+  }
+
+  /** A session's pinned turns, in the order they were pinned. */
+  async pinnedTurns(sessionId: string): Promise<TurnRow[]> {
+    return this.all(`select ${turnCodec.select} from turns where session_id = ? and pinned_at is not null order by pinned_at, id`, sessionId).map((r) => turnCodec.decode(r));
+  }
+
   // ---------------------------------------------------------------- turns
 
   /**
@@ -455,6 +508,7 @@ export class SessionStore {
       sizes: input.sizes ?? null,
       qualityOptions: input.qualityOptions ?? null,
       drift: null,
+      pinnedAt: null,
     };
     // A finished turn (memo hit, exact replay, source image) is written finished in one insert.
     if (options.complete) row = { ...row, ...definedOnly(options.complete.patch ?? {}), status: 'succeeded' };
@@ -901,6 +955,36 @@ export class SessionStore {
     return values && blobCodec.decode(values);
   }
 
+  /**
+   * For archive collection, as of one moment (one read transaction): every blob hash a row
+   * refers to, and when the oldest unfinished turn was written (null when none is): any blob
+   * put since then may be one a running turn is about to record.
+   */
+  async blobReferences(): Promise<{ referenced: Set<string>; oldestInFlightAt: Date | null }> {
+    return this.snapshot(() => {
+      const referenced = new Set(this.all(REFERENCED_BLOBS).map((r) => r[0] as string));
+      const oldest = this.one(`select min(created_at) from turns where ${IN_FLIGHT_SQL}`)?.[0] as number | null | undefined;
+      return { referenced, oldestInFlightAt: oldest === null || oldest === undefined ? null : new Date(oldest) };
+    });
+  }
+
+  /**
+   * Of `hashes`, those that no row refers to now, with their metadata rows deleted (`dryRun`:
+   * only found), in one write transaction. Once a blob's row is gone, a row referring to it
+   * fails its foreign key unless its writer records the blob again (which only a writer that
+   * just put the bytes does): so the bytes of the hashes returned may go.
+   */
+  async releaseUnreferencedBlobs(hashes: readonly string[], options: { dryRun?: boolean } = {}): Promise<{ hashes: string[]; rows: number }> {
+    return this.transactionally(() => {
+      const free = this.all(`select value from json_each(?) where value not in (${REFERENCED_BLOBS})`, JSON.stringify(hashes)).map((r) => r[0] as string);
+      if (options.dryRun || free.length === 0) {
+        const rows = this.one('select count(*) from blobs where hash in (select value from json_each(?))', JSON.stringify(free))![0] as number;
+        return { hashes: free, rows };
+      }
+      return { hashes: free, rows: this.run('delete from blobs where hash in (select value from json_each(?))', JSON.stringify(free)).changes };
+    });
+  }
+
   // ---------------------------------------------------------------- bulk (import)
 
   /**
@@ -917,19 +1001,26 @@ export class SessionStore {
     this.transactionally(() => {
       for (const blob of graph.blobs) this.run(INSERT_BLOB_IF_NEW, ...blobCodec.encodeRow(blob));
       this.run(INSERT_SESSION, ...sessionCodec.encodeRow(graph.session));
-      // Segments are the store's own index: worked out here, the same way insertTurn does.
-      const placed = new Map<string, { segment: string; depth: number }>();
-      const taken = new Set<string>();
-      for (const turn of graph.turns) {
-        const parent = turn.parentId === null ? undefined : placed.get(turn.parentId);
-        const segment = parent && !taken.has(`${parent.segment} ${turn.depth}`) ? parent.segment : turn.id;
-        placed.set(turn.id, { segment, depth: turn.depth });
-        taken.add(`${segment} ${turn.depth}`);
-        this.run(INSERT_TURN, ...turnCodec.encodeRow(turn), segment);
-      }
-      for (const output of graph.outputs) this.run(INSERT_OUTPUT, ...outputCodec.encodeRow(output));
-      for (const ref of graph.refs) this.run(INSERT_REF, ...refCodec.encodeRow(ref));
+      this.insertTreeRows(graph);
     });
+  }
+
+  /**
+   * Inside a transaction: a new session's turns (parents first), outputs and refs. Segments are
+   * the store's own index: worked out here, the same way insertTurn does.
+   */
+  private insertTreeRows(graph: { turns: readonly TurnRow[]; outputs: readonly OutputRow[]; refs: readonly RefRow[] }): void {
+    const placed = new Map<string, { segment: string; depth: number }>();
+    const taken = new Set<string>();
+    for (const turn of graph.turns) {
+      const parent = turn.parentId === null ? undefined : placed.get(turn.parentId);
+      const segment = parent && !taken.has(`${parent.segment} ${turn.depth}`) ? parent.segment : turn.id;
+      placed.set(turn.id, { segment, depth: turn.depth });
+      taken.add(`${segment} ${turn.depth}`);
+      this.run(INSERT_TURN, ...turnCodec.encodeRow(turn), segment);
+    }
+    for (const output of graph.outputs) this.run(INSERT_OUTPUT, ...outputCodec.encodeRow(output));
+    for (const ref of graph.refs) this.run(INSERT_REF, ...refCodec.encodeRow(ref));
   }
 
   /** Runs `fn` in one transaction (synchronous work only). */
@@ -1035,6 +1126,15 @@ export class SessionStore {
     }
   }
 
+  /** A new turn id that none of `names` (branch names of its session-to-be) is the start of. */
+  private idAvoiding(names: readonly string[]): string {
+    const long = names.filter((n) => n.length >= MIN_ID_PREFIX);
+    for (let attempt = 0; ; attempt++) {
+      const id = this.newId();
+      if (!long.some((n) => id.startsWith(n)) || attempt >= 16) return id;
+    }
+  }
+
   private requireTurnInSession(sessionId: string, turnId: string): void {
     const turn = this.one('select session_id from turns where id = ?', turnId);
     if (!turn) throw new NotFoundError('turn', turnId);
@@ -1073,10 +1173,10 @@ interface AppendOptions {
 }
 
 /** What `kontext log` shows of a turn. */
-export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode' | 'drift'>;
+export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode' | 'drift' | 'pinnedAt'>;
 
 /** The columns of a log line, decoded like any other row. */
-const summaryCodec = turnCodec.pick<TurnSummary>(['id', 'parentId', 'depth', 'kind', 'status', 'prompt', 'seedUsed', 'costMicros', 'originKind', 'errorCode', 'drift']);
+const summaryCodec = turnCodec.pick<TurnSummary>(['id', 'parentId', 'depth', 'kind', 'status', 'prompt', 'seedUsed', 'costMicros', 'originKind', 'errorCode', 'drift', 'pinnedAt']);
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const columnList = <Row>(codec: RowCodec<Row>) => codec.columns.map((c) => c.sql).join(', ');
@@ -1094,6 +1194,15 @@ const MOVE_HEAD = 'update sessions set head_turn_id = ?, redo_stack = ?, head_re
 const ATTACHED_BRANCH_AT = 'select refs.name from sessions join refs on refs.session_id = sessions.id and refs.name = sessions.head_ref where sessions.id = ? and refs.turn_id = ?';
 /** The unfinished statuses, from transitions.ts, for SQL. */
 const IN_FLIGHT_SQL = `status in (${IN_FLIGHT_STATUSES.map((st) => `'${st}'`).join(', ')})`;
+/**
+ * Every column that names a blob, one `select` each: what archive collection keeps. A new
+ * place that refers to images (per-turn reference images) is one more line here.
+ */
+const BLOB_REFERENCE_SOURCES = [
+  'select blob_hash from outputs',
+  'select input_blob from turns where input_blob is not null',
+] as const;
+const REFERENCED_BLOBS = BLOB_REFERENCE_SOURCES.join(' union ');
 const INSERT_REF = `insert into refs (${columnList(refCodec)}) values (${placeholders(refCodec.columns.length)})`;
 
 /**

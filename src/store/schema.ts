@@ -73,7 +73,7 @@ export const turns = sqliteTable('turns', {
   inputBlob: text('input_blob').references(() => blobs.hash),
   /** Provenance: the turn whose outputs were reused (memo or exact replay) or re-run (fresh replay, what-if). */
   originTurnId: text('origin_turn_id'),
-  originKind: text('origin_kind').$type<'memo' | 'replay-exact' | 'replay-fresh' | 'whatif'>(),
+  originKind: text('origin_kind').$type<'memo' | 'replay-exact' | 'replay-fresh' | 'whatif' | 'fork'>(),
   /**
    * Set just before the submit request is sent. A pending turn with this set and no request id
    * may have been accepted by the provider: resuming must not submit it again.
@@ -91,6 +91,8 @@ export const turns = sqliteTable('turns', {
   qualityOptions: text('quality_options', { mode: 'json' }).$type<TurnQualityOptions>(),
   /** Drift of the selected output against the parent's and the root's image; set once succeeded. */
   drift: text('drift', { mode: 'json' }).$type<TurnDrift>(),
+  /** When the turn was pinned as a favourite (`kontext pin`), or null: pins list in the order they were made. */
+  pinnedAt: integer('pinned_at', { mode: 'timestamp_ms' }),
   /**
    * The store's own index of the tree, never part of a TurnRow: the turns of a session are cut
    * into chains ("segments"), each named by its first turn. A turn continues its parent's
@@ -110,6 +112,8 @@ export const turns = sqliteTable('turns', {
   // condition is IN_FLIGHT_SQL's, term for term, or SQLite would not use the index.
   index('turns_in_flight_idx').on(t.createdAt).where(sql`status in ('pending', 'submitted', 'running')`),
   // Memo hits need a fixed seed: turns without one (most edits) are never looked up here.
+  // Only pinned turns, a handful per session: listing a session's pins reads nothing else.
+  index('turns_pinned_idx').on(t.sessionId, t.pinnedAt).where(sql`pinned_at is not null`),
   index('turns_memo_idx').on(t.endpointId, t.inputBlob, t.seedRequested).where(sql`seed_requested is not null`),
   // One turn per depth in a segment (the chain property); the second index also carries the
   // id, so listing a path's ids never reads the table.

@@ -9,7 +9,8 @@ import { jsonBody, pathParams, query } from '../validate.js';
 
 /**
  * Turns: edit (from HEAD or any turn; 202 at once and run in the background, or `?wait=true`
- * to answer when it has finished), get one, its path and children, pick a candidate, cancel.
+ * to answer when it has finished), get one, its path and children, pick a candidate, pin and
+ * unpin it, list the pins, cancel.
  */
 export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
   const { engine, access } = ctx;
@@ -71,6 +72,28 @@ export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
     const row = await access.turn(c.get('owner'), sessionId, turn);
     const { index } = await jsonBody(c, PickBody);
     return c.json(turnJson(await engine.pick(row.id, index)));
+  });
+
+  app.put('/sessions/:sessionId/turns/:turn/pin', async (c) => {
+    const { sessionId, turn } = pathParams(c, TurnPath);
+    query(c, NoQuery);
+    const row = await access.turn(c.get('owner'), sessionId, turn);
+    await jsonBody(c, EmptyBody, { optional: true });
+    return c.json(turnJson(await engine.pin(row.id)));
+  });
+
+  app.delete('/sessions/:sessionId/turns/:turn/pin', async (c) => {
+    const { sessionId, turn } = pathParams(c, TurnPath);
+    query(c, NoQuery);
+    const row = await access.turn(c.get('owner'), sessionId, turn);
+    return c.json(turnJson(await engine.unpin(row.id)));
+  });
+
+  app.get('/sessions/:sessionId/pins', async (c) => {
+    const { sessionId } = pathParams(c, SessionPath);
+    query(c, NoQuery);
+    await access.session(c.get('owner'), sessionId);
+    return c.json({ turns: (await engine.pins(sessionId)).map(turnJson) });
   });
 
   app.post('/sessions/:sessionId/turns/:turn/cancel', async (c) => {
