@@ -63,6 +63,7 @@ export async function buildDeepSession(dbFile: string, blobDir: string, depth: n
         sizes: null,
         qualityOptions: null,
         drift: null,
+        referenceBlobs: [],
       });
       outputs.push({ turnId: id, index: 0, providerUrl: null, blobHash: hash, width, height, contentType: 'image/png', nsfw: false });
       parentId = id;

@@ -73,6 +73,7 @@ export function turnDoc(t: Turn, address: ImageAddress): z.output<typeof TurnJso
     selectedOutput: t.selectedOutput,
     image: picked ? address(picked.blobHash) : null,
     inputBlob: t.inputBlob,
+    references: t.referenceBlobs.map(address),
     originTurnId: t.originTurnId,
     originKind: t.originKind,
     createdAt: t.createdAt.toISOString(),

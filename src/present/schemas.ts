@@ -55,6 +55,7 @@ export const TurnJson = z
     selectedOutput: z.number().int(),
     image: ImageAddress.nullable().meta({ description: 'The picked output, or null when the turn has none.' }),
     inputBlob: Hash.nullable(),
+    references: z.array(ImageAddress).meta({ description: 'The reference images sent beside the input image, in order (empty for most turns).' }),
     originTurnId: z.string().nullable(),
     originKind: z.string().nullable(),
     createdAt: Timestamp,

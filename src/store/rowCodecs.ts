@@ -150,6 +150,7 @@ export const turnCodec = new RowCodec<TurnRow>('turns', [
   col('sizes', 'sizes', 'json'),
   col('qualityOptions', 'quality_options', 'json'),
   col('drift', 'drift', 'json'),
+  col('referenceBlobs', 'reference_blobs', 'json'),
 ]);
 
 export const outputCodec = new RowCodec<OutputRow>('outputs', [
