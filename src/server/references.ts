@@ -3,9 +3,12 @@ import type { ReferenceInput } from '../engine/references.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { checkReferenceCount } from '../kontext/imageFields.js';
 import { parseDataUri } from '../util/dataUri.js';
-import type { ServerContext } from './context.js';
+import type { SessionEngine } from '../engine/SessionEngine.js';
+import type { ImageFetcher } from '../net/ImageFetcher.js';
+import type { Access } from './access.js';
 
-const ARCHIVED = /^\/images\/([^/?#]+)$/;
+/** `/images/<hash>` as the HTTP API addresses an image, `kontext://images/<hash>` as MCP does. */
+const ARCHIVED = /^(?:\/images\/|kontext:\/\/images\/)([^/?#]+)$/;
 const FORMS = 'a data:image/…;base64, URL, an http(s) URL or /images/<sha256> of an archived image';
 
 /**
@@ -16,7 +19,7 @@ const FORMS = 'a data:image/…;base64, URL, an http(s) URL or /images/<sha256> 
  * item: `references[1]`.
  */
 export async function referencesFromBody(
-  ctx: ServerContext,
+  ctx: { engine: SessionEngine; access: Pick<Access, 'canReadBlob'>; fetchImage: ImageFetcher; maxImageBytes: number },
   request: { owner: string | null; sessionId: string; endpoint: string | undefined; signal: AbortSignal },
   items: readonly string[] | undefined,
 ): Promise<ReferenceInput[] | undefined> {
@@ -29,7 +32,7 @@ export async function referencesFromBody(
     if (item.startsWith('data:')) {
       references.push({ bytes: parseDataUri(item, field).bytes });
     } else if (/^https?:\/\//i.test(item)) {
-      references.push({ bytes: await ctx.fetchImage(item, { maxBytes: ctx.limits.imageBytes, signal: request.signal, field }) });
+      references.push({ bytes: await ctx.fetchImage(item, { maxBytes: ctx.maxImageBytes, signal: request.signal, field }) });
     } else {
       const hash = ARCHIVED.exec(item)?.[1];
       if (hash === undefined) throw new ValidationError([{ field, message: `${JSON.stringify(item.slice(0, 60))} is not ${FORMS}` }]);

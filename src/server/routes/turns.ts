@@ -22,7 +22,7 @@ export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
     await access.session(owner, sessionId);
     const { wait } = query(c, EditQuery);
     const body = await jsonBody(c, EditBody);
-    const references = await referencesFromBody(ctx, { owner, sessionId, endpoint: body.endpoint, signal: c.req.raw.signal }, body.references);
+    const references = await referencesFromBody({ ...ctx, maxImageBytes: ctx.limits.imageBytes }, { owner, sessionId, endpoint: body.endpoint, signal: c.req.raw.signal }, body.references);
     const release = ctx.turns.reserve(owner);
     let turn: Turn;
     try {
