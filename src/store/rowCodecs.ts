@@ -139,6 +139,7 @@ export const turnCodec = new RowCodec<TurnRow>('turns', [
   col('costMicros', 'cost_micros'),
   col('selectedOutput', 'selected_output'),
   col('inputBlob', 'input_blob'),
+  col('referenceBlobs', 'reference_blobs', 'json'),
   col('originTurnId', 'origin_turn_id'),
   col('originKind', 'origin_kind'),
   col('submitAttemptedAt', 'submit_attempted_at', 'date'),
@@ -150,7 +151,6 @@ export const turnCodec = new RowCodec<TurnRow>('turns', [
   col('sizes', 'sizes', 'json'),
   col('qualityOptions', 'quality_options', 'json'),
   col('drift', 'drift', 'json'),
-  col('referenceBlobs', 'reference_blobs', 'json'),
 ]);
 
 export const outputCodec = new RowCodec<OutputRow>('outputs', [
