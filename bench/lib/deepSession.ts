@@ -64,6 +64,7 @@ export async function buildDeepSession(dbFile: string, blobDir: string, depth: n
         qualityOptions: null,
         drift: null,
         pinnedAt: null,
+        referenceBlobs: [],
       });
       outputs.push({ turnId: id, index: 0, providerUrl: null, blobHash: hash, width, height, contentType: 'image/png', nsfw: false });
       parentId = id;

@@ -27,6 +27,8 @@ import type { EventSubscription, SubscriptionFilter } from './EventSubscription.
 import { FairScheduler } from './FairScheduler.js';
 import { createSsrfGuard, type SsrfGuardOptions } from '../net/ssrf/guard.js';
 import { archiveImage, DEFAULT_MAX_INPUT_BYTES, readImageInput, type ImageFetcher, type ImageInput } from './images.js';
+import { archiveReferences, type ReferenceInput } from './references.js';
+import { checkReferenceCount, withImages, withoutImages } from '../kontext/imageFields.js';
 import { KeyedMutex } from './KeyedMutex.js';
 import { replayPath, type ReplayOptions, type ReplayReport } from './replay.js';
 import { resolveEditBase, resolveTurnRef } from './resolveTurnRef.js';
@@ -150,6 +152,12 @@ export interface EditOptions {
   memo?: 'auto' | 'always' | 'never';
   /** Keep the parent's pixels where this edit did not change the picture. Default: the session's setting (off). */
   preserveRegions?: boolean;
+  /**
+   * Reference images sent beside the chained one (a style, a face, an object to place), in
+   * order: archived with the turn before it is written. At most the endpoint's
+   * `capabilities.maxReferences`; more is refused before anything is read or sent.
+   */
+  references?: readonly ReferenceInput[];
   signal?: AbortSignal;
 }
 
@@ -163,8 +171,10 @@ export interface TurnPlan {
   kind: TurnKind;
   endpoint: EndpointSpec;
   prompt: string;
-  /** Validated request without image_url. */
+  /** Validated request without its images. */
   params: Record<string, unknown>;
+  /** Archived reference images (blob hashes) sent beside the chained one. Default none. */
+  references?: readonly string[];
   candidate: number | undefined;
   memo: 'auto' | 'always' | 'never';
   originTurnId?: string | null;
@@ -441,15 +451,28 @@ export class SessionEngine {
   }
 
   private async writeEdit(sessionId: string, prompt: string, params: KontextParamsOverrides, options: EditOptions): Promise<TurnRow> {
+    const references = options.references === undefined ? [] : await this.archiveEditReferences(sessionId, options);
     // The lock orders this process's edits of one session, so a follow-up typed right after
     // another chains onto it. Across processes the store decides in one transaction.
     return this.sessionLocks.run(sessionId, async () => {
       const { session, parent, parentOutputs } = await resolveEditBase(this.store, sessionId, options.from ?? 'HEAD');
-      return this.createEditTurn(session, parent, prompt, params, options, parentOutputs);
+      return this.createEditTurn(session, parent, prompt, params, options, parentOutputs, references);
     });
   }
 
-  private async createEditTurn(session: SessionRow, parent: TurnRow, prompt: string, params: KontextParamsOverrides, options: EditOptions, parentOutputs?: OutputRow[]): Promise<TurnRow> {
+  /**
+   * An edit's reference images, counted against its endpoint before any is read, then archived
+   * (outside the session's lock: a download must not hold up the session's other edits).
+   */
+  private async archiveEditReferences(sessionId: string, options: EditOptions): Promise<string[]> {
+    const given: unknown = options.references;
+    if (!Array.isArray(given)) throw new ValidationError([{ field: 'references', message: `is ${given === null ? 'null' : typeof given}; expected a list of images` }]);
+    const endpoint = this.endpoints.get(options.endpoint ?? (await this.store.getSession(sessionId)).defaultEndpoint);
+    checkReferenceCount(endpoint, given.length);
+    return archiveReferences(this, given, { fetchImage: this.fetchImage, maxBytes: this.maxInputBytes, allowLocalFiles: this.allowLocalFiles, signal: options.signal });
+  }
+
+  private async createEditTurn(session: SessionRow, parent: TurnRow, prompt: string, params: KontextParamsOverrides, options: EditOptions, parentOutputs: OutputRow[] | undefined, references: readonly string[]): Promise<TurnRow> {
     const sessionId = session.id;
     {
       const endpoint = this.endpoints.get(options.endpoint ?? session.defaultEndpoint);
@@ -458,8 +481,10 @@ export class SessionEngine {
       const input = parentOutputs?.[options.candidate ?? parent.selectedOutput];
       const source = parent.sizes?.source ?? (await rootImageOf(this.store, parent))?.size ?? null;
       const pinned = pinAspect({ ...session.defaultParams, ...overrides }, source, endpoint, resolveQuality(session.quality).pinAspect);
-      const validated = this.validateRequest(endpoint, checkPrompt(prompt), pinned.params);
+      checkReferenceCount(endpoint, references.length);
+      const validated = this.validateRequest(endpoint, checkPrompt(prompt), pinned.params, references.length);
       return this.createTurn({
+        references,
         qualityOptions: options.preserveRegions === undefined ? undefined : { preserveRegions: options.preserveRegions },
         sizes: {
           input: input?.width && input.height ? { width: input.width, height: input.height } : null,
@@ -524,7 +549,9 @@ export class SessionEngine {
 
     // A turn waiting for its parent has no input image yet, so nothing to match a memo on.
     const memoAllowed = !parentUnfinished && (plan.memo === 'always' || (plan.memo === 'auto' && seed !== null));
-    const memo = memoAllowed && seed !== null ? await this.store.findMemo({ endpointId: plan.endpoint.id, inputBlob, seed, params: plan.params }) : undefined;
+    const references = plan.references ?? [];
+    checkReferenceCount(plan.endpoint, references.length);
+    const memo = memoAllowed && seed !== null ? await this.store.findMemo({ endpointId: plan.endpoint.id, inputBlob, referenceBlobs: references, seed, params: plan.params }) : undefined;
 
     const memoOutputs = memo ? await this.store.outputsOf(memo.id) : undefined;
     // A reused result is measured (and resized) for this session, whose settings may differ from the memo's.
@@ -542,9 +569,11 @@ export class SessionEngine {
         endpointId: plan.endpoint.id,
         provider: memo ? memo.provider : provider.name,
         prompt: plan.prompt,
-        params: memo ? { ...plan.params, image_url: memo.params.image_url } : plan.params,
+        // A memo hit keeps the request as the reused turn sent it, images and all.
+        params: memo ? { ...plan.params, ...imagesOf(memo.params) } : plan.params,
         seedRequested: seed,
         inputBlob,
+        referenceBlobs: references,
         originTurnId: memo ? memo.id : (plan.originTurnId ?? null),
         originKind: memo ? 'memo' : (plan.originKind ?? null),
         sizes: plan.sizes ?? null,
@@ -555,7 +584,7 @@ export class SessionEngine {
         // A turn to run is written already leased to this engine, which runs it next, with its
         // estimated cost reserved against the budget in the same transaction.
         lease: memoOutputs ? undefined : { owner: this.engineId, ttlMs: this.leaseTtlMs },
-        reserveMicros: memoOutputs ? undefined : this.estimateCostMicros(plan.endpoint, plan.params),
+        reserveMicros: memoOutputs ? undefined : this.estimateCostMicros(plan.endpoint, plan.params, references.length),
         // A memo hit is written already succeeded, in the same transaction: never a pending
         // turn that a resume could mistake for one still to submit.
         complete: memoQuality && {
@@ -809,9 +838,9 @@ export class SessionEngine {
     return { totalMicros: turns.reduce((s, t) => s + t.costMicros, 0), budgetMicros: session.budgetMicros, byBranch, byTurn };
   }
 
-  /** Price of a request before it is sent: price per image × images asked for. */
-  estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>): number {
-    return estimateCostMicros(endpoint, params);
+  /** Price of a request before it is sent: price per image × images asked for (and, FLUX.2, megapixels in and out). */
+  estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>, references = 0): number {
+    return estimateCostMicros(endpoint, params, references);
   }
 
   // ------------------------------------------------------------------ events
@@ -827,13 +856,15 @@ export class SessionEngine {
 
   // ------------------------------------------------------------------ helpers
 
-  /** Validates a full request (with defaults applied) for an endpoint, image_url aside. */
-  validateRequest(endpoint: EndpointSpec, prompt: string, params: Record<string, unknown>): Record<string, unknown> {
-    const { image_url: _ignored, ...rest } = params;
-    const input = endpoint.kind === 'edit' ? { ...rest, prompt, image_url: IMAGE_URL_PLACEHOLDER } : { ...rest, prompt };
-    const validated = parseOrThrow(endpoint.input, input, 'request') as Record<string, unknown>;
-    delete validated.image_url;
-    return validated;
+  /**
+   * Validates a full request (with defaults applied) for an endpoint, its images aside: they
+   * stand in as placeholders where the endpoint takes them (`image_url`, `image_urls`), so the
+   * schema checks their number too.
+   */
+  validateRequest(endpoint: EndpointSpec, prompt: string, params: Record<string, unknown>, references = 0): Record<string, unknown> {
+    const rest = withoutImages(params);
+    const input = endpoint.kind === 'edit' ? withImages(endpoint, { ...rest, prompt }, IMAGE_URL_PLACEHOLDER, Array.from({ length: references }, () => IMAGE_URL_PLACEHOLDER)) : { ...rest, prompt };
+    return withoutImages(parseOrThrow(endpoint.input, input, 'request') as Record<string, unknown>);
   }
 
   private async withOutputs(turns: TurnRow[]): Promise<Turn[]> {
@@ -851,4 +882,10 @@ function refuseParamsNotTaken(endpoint: EndpointSpec, params: Record<string, unk
   if (!shape) return;
   const foreign = Object.keys(params).filter((key) => !(key in shape));
   if (foreign.length > 0) throw new ValidationError(foreign.map((field) => ({ field, message: `is not a parameter of '${endpoint.id}'; allowed: ${Object.keys(shape).filter((k) => k !== 'prompt' && k !== 'image_url').join(', ')}` })));
+}
+
+/** The image fields of a stored request (what it sent them as), to carry over to a turn reusing its result. */
+function imagesOf(params: Record<string, unknown>): Record<string, unknown> {
+  const rest = withoutImages(params);
+  return Object.fromEntries(Object.entries(params).filter(([key]) => !(key in rest)));
 }

@@ -3,6 +3,7 @@ export type { EngineEvent, EngineEventType } from './events.js';
 export { EventBus } from './EventBus.js';
 export { FairScheduler } from './FairScheduler.js';
 export type { ImageInput, ImageFetcher } from './images.js';
+export type { ReferenceInput } from './references.js';
 export { pixelDifference, type Fidelity } from './fidelity.js';
 export { resolveTurnRef } from './resolveTurnRef.js';
 export type { ReplayOptions, ReplayReport, ReplayStep, ReplayMode } from './replay.js';

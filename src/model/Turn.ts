@@ -63,6 +63,8 @@ export interface Turn {
   selectedOutput: number;
   /** sha256 of the image this turn edited (its parent's picked output then). */
   inputBlob: string | null;
+  /** sha256 of each reference image sent beside the input image, in the order sent (empty for most turns). */
+  referenceBlobs: string[];
   /** The turn this one reused (memo, exact replay) or re-ran (fresh replay, what-if). */
   originTurnId: string | null;
   /** `fork`: a copy of the turn `originTurnId` names, made by `engine.fork` into this session. */

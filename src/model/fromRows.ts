@@ -59,6 +59,7 @@ export function turnFromRow(row: TurnRow, outputs: readonly OutputRow[]): Turn {
     costMicros: row.costMicros,
     selectedOutput: row.selectedOutput,
     inputBlob: row.inputBlob,
+    referenceBlobs: [...row.referenceBlobs],
     originTurnId: row.originTurnId,
     originKind: row.originKind,
     createdAt: row.createdAt,

@@ -58,6 +58,8 @@ export interface WaitOptions extends CallOptions {
    * job. fal keeps its jobs' inputs itself and ignores this.
    */
   inputImage?: Pick<ImageSource, 'hash' | 'load'>;
+  /** The job's reference images as the engine archived them, in order, for the same purpose. */
+  referenceImages?: readonly Pick<ImageSource, 'hash' | 'load'>[];
 }
 
 /** An image the engine wants to send: the archived bytes, and the provider URL it came from if any. */

@@ -34,6 +34,7 @@ import {
   WhatIfBody,
   WhatIfJson,
 } from './schemas.js';
+import { EndpointListJson } from '../present/schemas.js';
 
 type Responses = ZodOpenApiOperationObject['responses'];
 
@@ -100,6 +101,9 @@ const paths: ZodOpenApiPathsObject = {
   },
   '/sessions/{sessionId}/cost': {
     get: op('Spend per turn, per branch and in total (micro-dollars)', { requestParams: sessionScoped, responses: { ...ok('Costs', CostJson), ...errors() } }),
+  },
+  '/endpoints': {
+    get: op('The endpoints an edit may use: provider, price, reference images, sizes, aspect ratios, seed (no token needed)', { security: [], responses: { ...ok('Endpoints', EndpointListJson) } }),
   },
   '/sessions/{sessionId}/turns': {
     post: op('Edit: a new turn from HEAD or any turn (202 and runs in the background, or 201 when done with ?wait=true)', {

@@ -102,6 +102,14 @@ export const EditBody = z
     candidate: z.number().int().min(0).max(3).optional().meta({ description: "Which output of that turn to continue from. Default its picked one." }),
     endpoint: EndpointId.optional(),
     memo: z.enum(['auto', 'always', 'never']).optional().meta({ description: 'Reuse an identical earlier result: auto (only with a fixed seed), always, never.' }),
+    references: z
+      .array(z.string().min(1))
+      .max(16)
+      .optional()
+      .meta({
+        description:
+          "Reference images sent beside the chained one, in order: each a data:image/…;base64, URL, an http(s) URL (downloaded through the SSRF guard) or /images/<hash> of an image of your sessions. At most the endpoint's maxReferences (GET /endpoints).",
+      }),
   })
   .strict()
   .meta({ id: 'Edit' });

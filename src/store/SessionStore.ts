@@ -21,6 +21,7 @@ import {
 } from './schema.js';
 import type { QualitySettings } from '../quality/types.js';
 import { canTransition, IN_FLIGHT_STATUSES, TURN_TRANSITIONS } from './transitions.js';
+import { withoutImages } from '../kontext/imageFields.js';
 
 export interface NewSession {
   title?: string;
@@ -41,6 +42,8 @@ export interface NewTurn {
   params?: Record<string, unknown>;
   seedRequested?: number | null;
   inputBlob?: string | null;
+  /** Archived reference images sent beside the input, in order. Default none. */
+  referenceBlobs?: readonly string[];
   originTurnId?: string | null;
   originKind?: TurnRow['originKind'];
   sizes?: TurnRow['sizes'];
@@ -509,6 +512,7 @@ export class SessionStore {
       qualityOptions: input.qualityOptions ?? null,
       drift: null,
       pinnedAt: null,
+      referenceBlobs: [...(input.referenceBlobs ?? [])],
     };
     // A finished turn (memo hit, exact replay, source image) is written finished in one insert.
     if (options.complete) row = { ...row, ...definedOnly(options.complete.patch ?? {}), status: 'succeeded' };
@@ -814,17 +818,18 @@ export class SessionStore {
    * A succeeded turn with the same endpoint, input image, fixed seed and params (compared
    * as canonical JSON), whose outputs may be reused instead of paying again.
    */
-  async findMemo(key: { endpointId: string; inputBlob: string | null; seed: number; params: Record<string, unknown> }): Promise<TurnRow | undefined> {
+  async findMemo(key: { endpointId: string; inputBlob: string | null; referenceBlobs?: readonly string[]; seed: number; params: Record<string, unknown> }): Promise<TurnRow | undefined> {
     const candidates = this.all(
       `select ${turnCodec.select} from turns where endpoint_id = ? and input_blob is ? and seed_requested = ? and status = 'succeeded'`,
       key.endpointId,
       key.inputBlob,
       key.seed,
     ).map((r) => turnCodec.decode(r));
-    // The image is compared by content hash (inputBlob), so the URL it was sent as does not matter.
-    const withoutImage = ({ image_url: _ignored, ...rest }: Record<string, unknown>) => canonicalJson(rest);
+    // Images are compared by content hash (inputBlob, referenceBlobs), so the URLs they were sent as do not matter.
+    const withoutImage = (params: Record<string, unknown>) => canonicalJson(withoutImages(params));
     const wanted = withoutImage(key.params);
-    return candidates.find((t) => withoutImage(t.params) === wanted);
+    const references = canonicalJson(key.referenceBlobs ?? []);
+    return candidates.find((t) => withoutImage(t.params) === wanted && canonicalJson(t.referenceBlobs) === references);
   }
 
   // ---------------------------------------------------------------- leases

@@ -71,6 +71,11 @@ export const turns = sqliteTable('turns', {
   /** Which output candidate the next turn continues from. */
   selectedOutput: integer('selected_output').notNull().default(0),
   inputBlob: text('input_blob').references(() => blobs.hash),
+  /**
+   * sha256 of each reference image sent beside the input image, in the order sent: archived
+   * blobs like the input (a JSON list, checked by the engine when written; empty for most turns).
+   */
+  referenceBlobs: text('reference_blobs', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
   /** Provenance: the turn whose outputs were reused (memo or exact replay) or re-run (fresh replay, what-if). */
   originTurnId: text('origin_turn_id'),
   originKind: text('origin_kind').$type<'memo' | 'replay-exact' | 'replay-fresh' | 'whatif' | 'fork'>(),

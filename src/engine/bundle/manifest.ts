@@ -14,7 +14,8 @@ export const BUNDLE_FORMAT = 'kontext-sessions-bundle';
 /**
  * The manifest layout this library writes and the newest it reads. Version 2 added `digest`
  * (version-1 bundles, written before it, carry none and are still read); version 3 added pins
- * (`pinnedAt`) and the `fork` origin, so an older library says "upgrade" instead of dropping them.
+ * (`pinnedAt`), the `fork` origin and each turn's `referenceBlobs`, so an older library says
+ * "upgrade" instead of dropping them (older bundles' turns arrive unpinned, without references).
  */
 export const BUNDLE_VERSION = 3;
 
@@ -86,6 +87,8 @@ const turnSchema = z.object({
   qualityOptions: z.object({ preserveRegions: z.boolean().optional() }).strict().nullable().default(null),
   // Added in version 3; the turns of older bundles arrive unpinned.
   pinnedAt: epochMs.nullable().default(null),
+  // Added in version 3; a turn of an older bundle carried no reference images.
+  referenceBlobs: z.array(sha256).max(64).default([]),
 });
 
 const outputSchema = z.object({

@@ -217,11 +217,17 @@ export function createBflProvider(options: BflClientOptions = {}): BflProvider {
   };
 }
 
-/** The engine's request, in BFL's words. Fields BFL does not take (`num_images`, `sync_mode`) stay behind. */
+/** The engine's request, in BFL's words (`reference_image_urls` as `input_image_2…`). Fields BFL does not take (`num_images`, `sync_mode`) stay behind. */
 export function toBflBody(input: Record<string, unknown>): Record<string, unknown> {
   const body: Record<string, unknown> = { prompt: input.prompt };
   const image = input.image_url;
-  if (typeof image === 'string') body.input_image = isDataUri(image) ? parseDataUri(image).bytes.toString('base64') : image;
+  const asBfl = (url: string) => (isDataUri(url) ? parseDataUri(url).bytes.toString('base64') : url);
+  if (typeof image === 'string') body.input_image = asBfl(image);
+  // References follow the chained image as input_image_2, input_image_3, …, BFL's multi-image fields.
+  const references = Array.isArray(input.reference_image_urls) ? (input.reference_image_urls as string[]) : [];
+  references.forEach((url, i) => {
+    body[`input_image_${i + 2}`] = asBfl(url);
+  });
   for (const field of ['seed', 'aspect_ratio', 'output_format', 'width', 'height', 'steps'] as const) if (input[field] !== undefined) body[field] = input[field];
   if (input.enhance_prompt !== undefined) body.prompt_upsampling = input.enhance_prompt;
   if (input.safety_tolerance !== undefined) body.safety_tolerance = Number(input.safety_tolerance);

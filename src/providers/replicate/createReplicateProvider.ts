@@ -15,6 +15,7 @@ import { resolveFalOptions, type HttpClientOptions } from '../fal/options.js';
 import { withServerErrors } from '../fal/retry.js';
 import { FalHttp, MAX_JSON_BYTES, readJson, readText, type ProviderIdentity } from '../fal/transport.js';
 import type { Provider, SubmittedJob, WaitOptions } from '../Provider.js';
+import { moderationOf } from './moderation.js';
 
 export const DEFAULT_REPLICATE_URL = 'https://api.replicate.com/v1';
 
@@ -133,7 +134,7 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
         onProgress?.({ type: 'completed', metrics: undefined });
         return outputOf(prediction, handle.seed);
       }
-      if (prediction.status === 'failed') throw new ProviderError(`Replicate reports prediction ${job.requestId} failed`, { requestId: job.requestId, detail: prediction.error });
+      if (prediction.status === 'failed') throw moderationOf(job.requestId, prediction.error) ?? new ProviderError(`Replicate reports prediction ${job.requestId} failed`, { requestId: job.requestId, detail: prediction.error });
       if (prediction.status === 'canceled' || prediction.status === 'aborted') throw new CancelledError(`prediction ${job.requestId} was ${prediction.status} on Replicate`, { requestId: job.requestId });
       if (prediction.status === 'processing' && !running) {
         running = true;
@@ -226,12 +227,13 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
 
 /**
  * The engine's request as the model's input: Kontext takes one `input_image`, FLUX.2 a list
- * `input_images`; `safety_tolerance` is a number; fields Replicate does not take stay behind.
+ * `input_images` (the chained image, then the references); `safety_tolerance` is a number; fields Replicate does not take stay behind.
  */
 export function toReplicateInput(model: string, input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { prompt: input.prompt };
   if (typeof input.image_url === 'string') {
-    if (model.includes('flux-2')) out.input_images = [input.image_url];
+    const references = Array.isArray(input.reference_image_urls) ? (input.reference_image_urls as string[]) : [];
+    if (model.includes('flux-2')) out.input_images = [input.image_url, ...references];
     else out.input_image = input.image_url;
   }
   for (const field of ['seed', 'aspect_ratio', 'output_format', 'width', 'height', 'steps'] as const) if (input[field] !== undefined) out[field] = input[field];

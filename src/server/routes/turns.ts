@@ -6,6 +6,7 @@ import { httpImageAddress, subtreeDeletionDoc, turnDoc } from '../../present/ind
 const turnJson = (turn: Turn) => turnDoc(turn, httpImageAddress);
 import { DeleteTurnQuery, EditBody, EditQuery, EmptyBody, NoQuery, PickBody, SessionPath, TurnPath } from '../schemas.js';
 import { jsonBody, pathParams, query } from '../validate.js';
+import { referencesFromBody } from '../references.js';
 
 /**
  * Turns: edit (from HEAD or any turn; 202 at once and run in the background, or `?wait=true`
@@ -22,10 +23,11 @@ export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
     await access.session(owner, sessionId);
     const { wait } = query(c, EditQuery);
     const body = await jsonBody(c, EditBody);
+    const references = await referencesFromBody({ ...ctx, maxImageBytes: ctx.limits.imageBytes }, { owner, sessionId, endpoint: body.endpoint, signal: c.req.raw.signal }, body.references);
     const release = ctx.turns.reserve(owner);
     let turn: Turn;
     try {
-      turn = await engine.beginEdit(sessionId, body.prompt, body.params ?? {}, { from: body.from, candidate: body.candidate, endpoint: body.endpoint, memo: body.memo });
+      turn = await engine.beginEdit(sessionId, body.prompt, body.params ?? {}, { from: body.from, candidate: body.candidate, endpoint: body.endpoint, memo: body.memo, references });
     } catch (error) {
       release();
       throw error;
