@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { serve } from '../../src/server/index.js';
+import { workspace, type SessionDoc, type TurnDoc } from '../cli/support/cli.js';
 import { testImage } from '../support/images.js';
 import { makeEngine, noLookup } from './support.js';
 
@@ -117,6 +118,44 @@ describe.skipIf(SKIP)('the chat editor page, in Chromium', () => {
       await context.close();
       await running.close();
       await rm(profile, { recursive: true, force: true });
+    }
+  });
+
+  it('updates live when `kontext edit` runs in a terminal on the same database', async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is not installed: run \`apt-get install -y chromium\` (or set KONTEXT_SKIP_BROWSER=1 to skip this test)`);
+    }
+    const ws = await workspace();
+    const { session } = await ws.json<{ session: SessionDoc }>(['new', ws.image, '--title', 'kitchen']);
+    // The server opens the same file itself (openEngine): live updates are on by default.
+    const running = await serve({ open: { dbFile: ws.db, dataDir: join(ws.dir, 'data'), provider: 'local' }, port: 0, host: '127.0.0.1', env: {}, resume: false, log: () => undefined, ssrf: { lookup: noLookup } });
+    const profile = await mkdtemp(join(tmpdir(), 'kontext-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+    try {
+      const streams: string[] = [];
+      await context.route('**/*', (route) => {
+        const url = new URL(route.request().url());
+        if (url.pathname.endsWith('/events')) streams.push(url.pathname);
+        return url.port === String(running.port) ? route.continue() : route.abort();
+      });
+      const page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`${running.url}/#${session.id}`);
+      await expect.poll(() => succeededTurns(page)).toBe(1);
+      // The page opens its event stream after loading the session; the edit comes once it has.
+      await expect.poll(() => streams).toContain(`/sessions/${session.id}/events`);
+
+      const edited = await ws.json<{ turn: TurnDoc }>(['--session', session.id, 'edit', 'make it red', '--seed', '7']);
+      await expect.poll(() => succeededTurns(page), { timeout: 15_000 }).toBe(2);
+      await expect.poll(() => headTurn(page)).toBe(edited.turn.id);
+      expect(await page.locator('#chat .turn').nth(1).getAttribute('data-turn-id')).toBe(edited.turn.id);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+      await running.close();
+      await rm(profile, { recursive: true, force: true });
+      await ws.remove();
     }
   });
 });
