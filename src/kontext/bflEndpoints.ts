@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FLUX2_SIZES, type EndpointCapabilities } from './capabilities.js';
 import type { EndpointSpec } from './endpoints.js';
-import { referenceUrls } from './imageFields.js';
+import { referenceUrls } from './imageSchemas.js';
 import { ASPECT_RATIOS, AspectRatio, FLUX2_PARAM_FIELDS, KontextOutput, MAX_PROMPT_LENGTH, OutputFormat, SafetyTolerance } from './schemas.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ASPECT_RATIOS } from './schemas.js';
+import { ASPECT_RATIOS } from './aspectRatios.js';
 
 /** An exact output size an endpoint takes: each side from `min` to `max`, a multiple of `multipleOf`. */
 export interface SizeRange {

@@ -3,7 +3,8 @@ import { ValidationError } from '../errors/ValidationError.js';
 import { BFL_ENDPOINTS } from './bflEndpoints.js';
 import type { EndpointCapabilities } from './capabilities.js';
 import { FAL_MULTI_IMAGE_ENDPOINTS } from './falEndpoints.js';
-import { referenceUrls, type ImageLayout } from './imageFields.js';
+import type { ImageLayout } from './imageFields.js';
+import { referenceUrls } from './imageSchemas.js';
 import { REPLICATE_ENDPOINTS } from './replicateEndpoints.js';
 import { ASPECT_RATIOS, KontextEditInput, KontextOutput, KontextTextToImageInput } from './schemas.js';
 

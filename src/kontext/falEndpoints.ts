@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FLUX2_SIZES } from './capabilities.js';
 import type { EndpointSpec } from './endpoints.js';
-import { imageUrlList } from './imageFields.js';
+import { imageUrlList } from './imageSchemas.js';
 import { ASPECT_RATIOS, KontextImage, KontextParams, MAX_PROMPT_LENGTH, MAX_SEED, OutputFormat } from './schemas.js';
 
 /**

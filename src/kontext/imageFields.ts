@@ -1,6 +1,3 @@
-import { z } from 'zod';
-import { ValidationError } from '../errors/ValidationError.js';
-import { capabilitiesOf, type EndpointCapabilities } from './capabilities.js';
 
 /**
  * Where a request carries its images. Most endpoints take the chained image as `image_url`
@@ -8,6 +5,8 @@ import { capabilitiesOf, type EndpointCapabilities } from './capabilities.js';
  * engine's own field, which the BFL, Replicate and local providers translate to their
  * models' inputs). fal's multi-image endpoints (Kontext [max] multi, FLUX.2 edit) take one
  * list, `image_urls`, sent as is: the chained image first, then the references.
+ *
+ * No zod here: the store and the CLI's light commands use these, and load no schema library.
  */
 export type ImageLayout = 'image_url' | 'image_urls';
 
@@ -15,14 +14,6 @@ export const REFERENCE_FIELD = 'reference_image_urls';
 
 /** Every field a request's images may sit in: left out when params are compared or stored without them. */
 export const IMAGE_FIELDS = ['image_url', 'image_urls', REFERENCE_FIELD] as const;
-
-/** The schema of `reference_image_urls` for an endpoint that takes up to `max` references. */
-export const referenceUrls = (max: number) =>
-  z.array(z.string().min(1)).max(max).optional().describe(`Reference images beside the chained one (http(s) URLs or data URIs), at most ${max}.`);
-
-/** The schema of `image_urls`: the chained image first, then up to `maxReferences` references. */
-export const imageUrlList = (maxReferences: number) =>
-  z.array(z.string().min(1)).min(1).max(maxReferences + 1).describe(`The image to edit first, then up to ${maxReferences} reference images (http(s) URLs or data URIs).`);
 
 /** `params` without any image field. */
 export function withoutImages(params: Record<string, unknown>): Record<string, unknown> {
@@ -44,15 +35,4 @@ export function referencesIn(spec: { imageLayout?: ImageLayout }, params: Record
   if (!Array.isArray(list)) return [];
   const strings = list.filter((v): v is string => typeof v === 'string');
   return spec.imageLayout === 'image_urls' ? strings.slice(1) : strings;
-}
-
-/**
- * Refuses more references than the endpoint takes, before any is read, archived or sent:
- * `references: 3 images given; 'fal-ai/flux-pro/kontext' takes none`.
- */
-export function checkReferenceCount(spec: { id: string; capabilities?: EndpointCapabilities }, count: number, field = 'references'): void {
-  const { maxReferences } = capabilitiesOf(spec);
-  if (count <= maxReferences) return;
-  const takes = maxReferences === 0 ? 'takes no reference images' : `takes at most ${maxReferences}`;
-  throw new ValidationError([{ field, message: `${count} reference image${count === 1 ? '' : 's'} given; '${spec.id}' ${takes}` }]);
 }

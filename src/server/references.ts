@@ -1,7 +1,7 @@
 import { SHA256_HEX } from '../blobs/BlobStore.js';
 import type { ReferenceInput } from '../engine/references.js';
 import { ValidationError } from '../errors/ValidationError.js';
-import { checkReferenceCount } from '../kontext/imageFields.js';
+import { checkReferenceCount } from '../kontext/referenceCount.js';
 import { parseDataUri } from '../util/dataUri.js';
 import type { SessionEngine } from '../engine/SessionEngine.js';
 import type { ImageFetcher } from '../net/ImageFetcher.js';

@@ -45,7 +45,7 @@ export function declareCommands(program: Command, runtime: CliRuntime): void {
       .option('--from <turn|branch>', 'turn to continue from: id or unique prefix, branch name, HEAD~N (default: HEAD)')
       .option('--candidate <n>', "which output of that turn to continue from (default: its picked one, see 'kontext pick')")
       .addOption(new ContractOption('--endpoint <id>', (c) => `edit endpoint for this turn only: ${c.EDIT_ENDPOINTS.join(', ')} (default: the session's)`))
-      .option('--ref <path|url>', 'a reference image sent beside the chained one (a file, an http(s) URL or a data URI); repeat for more, up to what the endpoint takes', (value: string, previous: string[] = []) => [...previous, value]),
+      .option('--ref <path|url>', 'a reference image sent beside the chained one (a file, an http(s) URL or a data URI); repeat for more, up to what the endpoint takes (default: none)', (value: string, previous: string[] = []) => [...previous, value]),
   ).action(runs(() => import('./edit.js').then((m) => m.editCommand)));
 
   program
