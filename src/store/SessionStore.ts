@@ -1206,6 +1206,8 @@ const IN_FLIGHT_SQL = `status in (${IN_FLIGHT_STATUSES.map((st) => `'${st}'`).jo
 const BLOB_REFERENCE_SOURCES = [
   'select blob_hash from outputs',
   'select input_blob from turns where input_blob is not null',
+  // A turn's reference images: a JSON array of hashes.
+  'select value from turns, json_each(turns.reference_blobs)',
 ] as const;
 const REFERENCED_BLOBS = BLOB_REFERENCE_SOURCES.join(' union ');
 const INSERT_REF = `insert into refs (${columnList(refCodec)}) values (${placeholders(refCodec.columns.length)})`;

@@ -131,6 +131,24 @@ describe('archive garbage collection', () => {
     return { dir, blobs, store, gated, engine, session, putAt };
   }
 
+  it('keeps a reference image a turn carries, however old; it goes with the last turn that carried it', async () => {
+    const { engine, session, putAt } = await fileSetup(3 * HOUR);
+    const reference = await testImage(48, 32);
+    const turn = await engine.edit(session.id, 'put this mug on the table', { seed: 1 }, { references: [{ bytes: reference }] });
+    const hash = sha256(reference);
+    expect(turn.referenceBlobs).toEqual([hash]);
+    putAt(hash, Date.now() - 2 * HOUR);
+    const kept = await engine.collectGarbage({ dryRun: false });
+    expect(kept.blobs.count).toBe(0);
+    expect(sha256(await engine.blobs.get(hash))).toBe(hash);
+
+    await engine.deleteSubtree(session.id, turn.id);
+    for (const o of turn.outputs) putAt(o.blobHash, Date.now() - 2 * HOUR);
+    const done = await engine.collectGarbage({ dryRun: false });
+    expect(done.blobs.hashes).toContain(hash);
+    expect(await engine.blobs.has(hash)).toBe(false);
+  });
+
   it('removes a blob no turn refers to (after a delete) and its metadata row once older than the grace period; a dry run only reports', async () => {
     const { engine, store, session, putAt } = await fileSetup(3 * HOUR);
     await engine.edit(session.id, 'make it red', { seed: 1 });
