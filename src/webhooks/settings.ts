@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { ValidationError } from '../errors/ValidationError.js';
+import { httpBaseUrl } from '../util/httpBaseUrl.js';
 
 /** Where fal publishes the public keys its webhooks are signed with (fal's webhook docs). */
 export const DEFAULT_FAL_JWKS_URL = 'https://rest.alpha.fal.ai/.well-known/jwks.json';
@@ -52,15 +53,9 @@ export function resolveWebhookSettings(options: WebhookOptions = {}, env: Readon
   if (publicUrl === undefined) return undefined;
   const issues: { field: string; message: string }[] = [];
   const url = (field: string, value: string) => {
-    try {
-      const parsed = new URL(value);
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
-      if (parsed.search || parsed.hash) throw new Error('query');
-      return parsed.href.replace(/\/+$/, '');
-    } catch {
-      issues.push({ field, message: `${JSON.stringify(value.slice(0, 200))} is not an http(s) URL without query or fragment` });
-      return value;
-    }
+    const parsed = httpBaseUrl(value);
+    if (parsed === undefined) issues.push({ field, message: `${JSON.stringify(value.slice(0, 200))} is not an http(s) URL without query or fragment` });
+    return parsed ?? value;
   };
   const fallbackText = options.fallbackPollMs ?? nonEmpty(env.KONTEXT_WEBHOOK_FALLBACK_MS);
   const fallbackPollMs = fallbackText === undefined ? DEFAULT_WEBHOOK_FALLBACK_MS : Number(fallbackText);

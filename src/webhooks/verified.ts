@@ -29,6 +29,17 @@ export function requiredHeader(provider: string, headers: Headers, name: string)
   return value.trim();
 }
 
+/**
+ * A header holding the signed Unix time in whole seconds, refused when it is not one or is
+ * stale; returned as sent, since the signature covers its text.
+ */
+export function timestampHeader(provider: string, headers: Headers, name: string, now: number): string {
+  const timestamp = requiredHeader(provider, headers, name);
+  if (!/^\d{1,12}$/.test(timestamp)) throw new WebhookRefusedError(provider, `its ${name} is not a whole number of seconds`);
+  refuseStale(provider, Number(timestamp) * 1000, now);
+  return timestamp;
+}
+
 /** The body as JSON, or a refusal (it was signed, but is not what the provider sends). */
 export function jsonBody(provider: string, body: Uint8Array): Record<string, unknown> {
   let parsed: unknown;
