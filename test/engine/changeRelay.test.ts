@@ -39,15 +39,20 @@ function record(engine: SessionEngine): EngineEvent[] {
 
 const shape = (events: EngineEvent[]) => events.map((e) => (e.type === 'head.moved' ? `head.moved→${e.turnId}` : `${e.type}:${e.turnId}`));
 
+/** Another engine with a session, and this engine over the same file, its feed ticked by hand, recording its bus. */
+async function besideAnotherEngine() {
+  const dir = testTempDir();
+  const file = join(dir, 'kontext.db');
+  const other = engineOver(file, dir);
+  const session = await other.engine.startSession({ image: { bytes: await testImage() } });
+  const clock = manualTimer();
+  const here = engineOver(file, dir, { feed: new SqliteChangeFeed(file, { timer: clock.timer }) });
+  return { other, session, clock, here, seen: record(here.engine) };
+}
+
 describe('ChangeRelay', () => {
   it("tells another engine's edit on this engine's bus: created, HEAD, submitted, succeeded, each once and in order", async () => {
-    const dir = testTempDir();
-    const file = join(dir, 'kontext.db');
-    const other = engineOver(file, dir);
-    const session = await other.engine.startSession({ image: { bytes: await testImage() } });
-    const clock = manualTimer();
-    const here = engineOver(file, dir, { feed: new SqliteChangeFeed(file, { timer: clock.timer }) });
-    const seen = record(here.engine);
+    const { other, session, clock, here, seen } = await besideAnotherEngine();
 
     other.gated.hold('slow');
     const handle = await other.engine.startEdit(session.id, 'make it red [slow]');
@@ -70,13 +75,7 @@ describe('ChangeRelay', () => {
   });
 
   it("tells another engine's failed turn with its reason, and HEAD going back to the last good turn", async () => {
-    const dir = testTempDir();
-    const file = join(dir, 'kontext.db');
-    const other = engineOver(file, dir);
-    const session = await other.engine.startSession({ image: { bytes: await testImage() } });
-    const clock = manualTimer();
-    const here = engineOver(file, dir, { feed: new SqliteChangeFeed(file, { timer: clock.timer }) });
-    const seen = record(here.engine);
+    const { other, session, clock, here, seen } = await besideAnotherEngine();
 
     other.gated.hold('gate');
     const handle = await other.engine.startEdit(session.id, 'fail on purpose [gate]');
