@@ -8,6 +8,7 @@ export * from './engine/index.js';
 export { createSsrfGuard, UnsafeUrlError, type SsrfGuardOptions, type UnsafeUrlReason, type LookupFn, type ConnectHook, type ConnectTarget } from './net/ssrf/index.js';
 export { openEngine, type OpenEngineOptions, type OpenedEngine, type ProviderChoice } from './engine/openEngine.js';
 export { SessionStore, canonicalJson, type NewSession, type NewTurn, type OpenStoreOptions } from './store/SessionStore.js';
+export type { ChangeFeed, TurnChange } from './store/ChangeFeed.js';
 export type { Session, Turn, Output, Branch, TurnParams, TurnKind, TurnStatus } from './model/index.js';
 export { FileBlobStore, MemoryBlobStore, type BlobStore } from './blobs/index.js';
 export type { Provider, ProgressEvent, SubmittedJob, ImageSource } from './providers/Provider.js';

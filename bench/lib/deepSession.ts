@@ -63,6 +63,8 @@ export async function buildDeepSession(dbFile: string, blobDir: string, depth: n
         sizes: null,
         qualityOptions: null,
         drift: null,
+        pinnedAt: null,
+        referenceBlobs: [],
       });
       outputs.push({ turnId: id, index: 0, providerUrl: null, blobHash: hash, width, height, contentType: 'image/png', nsfw: false });
       parentId = id;

@@ -7,8 +7,9 @@ import type { CallOptions, DownloadedImage, ImageSource, Provider, SubmittedJob,
 export const INSTANT_PROVIDER = 'bench';
 export const INSTANT_ENDPOINT = 'bench/instant';
 export const INSTANT_IMAGE_BYTES = 1024 * 1024;
-const WIDTH = 592;
-const HEIGHT = 592;
+// The largest square whose uncompressed PNG fits in 1 MiB less the trailer.
+const WIDTH = 590;
+const HEIGHT = 590;
 const TRAILER_BYTES = 8;
 
 /** The endpoint registry the engine needs to route turns to the instant provider. */
@@ -31,7 +32,8 @@ export async function oneMebibytePng(): Promise<Buffer> {
     .png({ compressionLevel: 0 })
     .toBuffer();
   const body = INSTANT_IMAGE_BYTES - TRAILER_BYTES;
-  if (png.byteLength > body) return png.subarray(0, body);
+  // Cutting it short would hand the engine an image no decoder reads, and measure that failure.
+  if (png.byteLength > body) throw new Error(`the ${WIDTH}×${HEIGHT} noise PNG is ${png.byteLength} bytes, over the ${body} it must fit in`);
   return Buffer.concat([png, Buffer.alloc(body - png.byteLength)]);
 }
 

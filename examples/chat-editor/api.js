@@ -64,6 +64,13 @@ export const api = {
   redo: (id) => call('POST', `/sessions/${id}/redo`),
   checkout: (id, ref) => call('POST', `/sessions/${id}/checkout`, { ref }),
   createBranch: (id, name, at) => call('POST', `/sessions/${id}/branches`, { name, ...(at ? { at } : {}) }),
+  renameBranch: (id, name, to) => call('PATCH', `/sessions/${id}/branches/${encodeBranch(name)}`, { name: to }),
+  deleteBranch: (id, name) => call('DELETE', `/sessions/${id}/branches/${encodeBranch(name)}`),
+  deleteSubtree: (id, turn, { branches = false } = {}) => call('DELETE', `/sessions/${id}/turns/${turn}${branches ? '?branches=true' : ''}`),
+  fork: (id, turn, { whole = false, title } = {}) => call('POST', `/sessions/${id}/fork`, { turn, ...(whole ? { whole } : {}), ...(title ? { title } : {}) }),
+  pin: (id, turn) => call('PUT', `/sessions/${id}/turns/${turn}/pin`),
+  unpin: (id, turn) => call('DELETE', `/sessions/${id}/turns/${turn}/pin`),
+  openapi: () => call('GET', '/openapi.json'),
   exportBundle: async (id) => {
     const res = await fetch(`/sessions/${id}/export`, { headers: authHeaders() });
     if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
@@ -71,30 +78,53 @@ export const api = {
   },
 };
 
+/** Branch names may hold '/', which the route takes as the rest of the path: each segment is encoded on its own. */
+function encodeBranch(name) {
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * Whether the server has a route at `path`, asked without side effects: OPTIONS is answered by
+ * no route, so the server says 405 (with Allow) where the path exists and 404 where it does not.
+ */
+export async function routeExists(path) {
+  const res = await fetch(path, { method: 'OPTIONS', headers: authHeaders() });
+  return res.status !== 404;
+}
+
 const blobUrls = new Map();
 
 /** A URL an <img> can load: the API path itself, or (with a token) a blob: URL of the fetched bytes. */
 export async function imageSrc(output) {
-  if (!getToken()) return output.url;
-  let pending = blobUrls.get(output.hash);
+  if (!getToken() || !output.url.startsWith('/')) return output.url;
+  const key = output.hash ?? output.url;
+  let pending = blobUrls.get(key);
   if (!pending) {
     pending = fetch(output.url, { headers: authHeaders() }).then(async (res) => {
       if (!res.ok) throw new ApiError(res.status, null);
       return URL.createObjectURL(await res.blob());
     });
-    blobUrls.set(output.hash, pending);
-    pending.catch(() => blobUrls.delete(output.hash));
+    blobUrls.set(key, pending);
+    pending.catch(() => blobUrls.delete(key));
   }
   return pending;
 }
 
 /**
+ * An id from no server's numbering: resuming from it replays all the events the server still
+ * holds for the session (the server treats an id of another epoch as "from the start"). A
+ * page opened while a turn waits or runs learns its queue position and log lines that way.
+ */
+const FROM_THE_START = 'page.0';
+
+/**
  * Follows a session's server-sent events until `signal` aborts, reconnecting after a drop
  * with Last-Event-ID so no event is lost. `onOpen` runs on every (re)connection: the page
- * reloads the tree then, to cover anything that happened while it was away.
+ * reloads the tree then, to cover anything that happened while it was away. With `replay`,
+ * the first connection starts with the events the server still holds.
  */
-export async function followEvents(path, { signal, onEvent, onOpen }) {
-  let lastEventId = '';
+export async function followEvents(path, { signal, onEvent, onOpen, replay = false }) {
+  let lastEventId = replay ? FROM_THE_START : '';
   let retryMs = 1000;
   while (!signal.aborted) {
     try {

@@ -53,6 +53,7 @@ export function renderTree(container, view) {
     item.dataset.status = turn.status;
     item.dataset.leaf = String(leaf);
     if (turn.id === view.headId) item.dataset.head = 'true';
+    if (turn.pinned) item.dataset.pinned = 'true';
 
     const button = document.createElement('button');
     button.type = 'button';
@@ -74,7 +75,7 @@ export function renderTree(container, view) {
     }
     const label = document.createElement('span');
     label.className = 'label';
-    label.textContent = turn.kind === 'source' ? 'start' : (turn.prompt ?? '');
+    label.textContent = `${turn.pinned ? '★ ' : ''}${turn.kind === 'source' ? 'start' : (turn.prompt ?? '')}`;
     button.append(label);
     item.append(button);
 

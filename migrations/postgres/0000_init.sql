@@ -64,6 +64,7 @@ CREATE TABLE "turns" (
 	"cost_micros" bigint DEFAULT 0 NOT NULL,
 	"selected_output" integer DEFAULT 0 NOT NULL,
 	"input_blob" text,
+	"reference_blobs" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"origin_turn_id" text,
 	"origin_kind" text,
 	"submit_attempted_at" timestamp (3) with time zone,
@@ -75,6 +76,7 @@ CREATE TABLE "turns" (
 	"sizes" jsonb,
 	"quality_options" jsonb,
 	"drift" jsonb,
+	"pinned_at" timestamp (3) with time zone,
 	"segment_id" text,
 	CONSTRAINT "turns_id_session_uq" UNIQUE("id","session_id")
 );
@@ -90,6 +92,7 @@ CREATE INDEX "sessions_owner_idx" ON "sessions" USING btree ("owner");--> statem
 CREATE INDEX "turns_session_order_idx" ON "turns" USING btree ("session_id","depth","created_at","id");--> statement-breakpoint
 CREATE INDEX "turns_parent_idx" ON "turns" USING btree ("parent_id");--> statement-breakpoint
 CREATE INDEX "turns_in_flight_idx" ON "turns" USING btree ("created_at") WHERE status in ('pending', 'submitted', 'running');--> statement-breakpoint
+CREATE INDEX "turns_pinned_idx" ON "turns" USING btree ("session_id","pinned_at") WHERE pinned_at is not null;--> statement-breakpoint
 CREATE INDEX "turns_memo_idx" ON "turns" USING btree ("endpoint_id","input_blob","seed_requested") WHERE seed_requested is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "turns_segment_depth_uq" ON "turns" USING btree ("segment_id","depth");--> statement-breakpoint
 CREATE INDEX "turns_segment_path_idx" ON "turns" USING btree ("segment_id","depth","id");--> statement-breakpoint

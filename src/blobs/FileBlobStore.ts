@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IntegrityError } from '../errors/IntegrityError.js';
 import { NotFoundError } from '../errors/NotFoundError.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { BlobTooLargeError } from './BlobTooLargeError.js';
-import { SHA256_HEX, type BlobStore } from './BlobStore.js';
+import { SHA256_HEX, type ArchivedBlob, type BlobStore, type TemporaryEntry } from './BlobStore.js';
 
 export const DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024;
 
@@ -17,6 +17,12 @@ let tempCounter = 0;
 /** A temp file this old belongs to a write that died (a killed process): no live write takes an hour. */
 export const STALE_TEMP_FILE_MS = 60 * 60 * 1000;
 
+const TEMP_FILE = '.tmp-';
+/** Where `delete` holds a blob while it checks no put raced it: `.gc-<hash>-<random>`. */
+const HELD_FILE = '.gc-';
+const SHARD_RE = /^[0-9a-f]{2}$/;
+const REST_RE = /^[0-9a-f]{62}$/;
+
 /**
  * Content-addressed files under `<root>/<ab>/<cdef…>`. Writes go to a temporary file in
  * the same folder and are renamed into place, so a crash never leaves a partial blob
@@ -24,7 +30,8 @@ export const STALE_TEMP_FILE_MS = 60 * 60 * 1000;
  */
 export class FileBlobStore implements BlobStore {
   private readonly shards = new Set<string>();
-  private swept = false;
+  /** The sweep of stale temp files that the first write starts; later writes find it done. */
+  private sweep: Promise<number> | undefined;
 
   constructor(
     readonly root: string,
@@ -36,18 +43,81 @@ export class FileBlobStore implements BlobStore {
   /**
    * Deletes `.tmp-*` files left by writes that never finished (a process killed mid-write),
    * once they are older than `olderThanMs`: younger ones may be another process's live write.
-   * Runs by itself, in the background, on a store's first write. Returns how many went.
+   * Runs by itself on a store's first write, which waits for it. Returns how many went.
    */
   async sweepStaleTemporaryFiles(olderThanMs = STALE_TEMP_FILE_MS): Promise<number> {
     const cutoff = (this.options.now ?? Date.now)() - olderThanMs;
     let removed = 0;
-    for (const name of await readdir(this.root)) {
-      if (!name.startsWith('.tmp-')) continue;
-      const path = join(this.root, name);
-      const info = await stat(path).catch(() => undefined);
-      if (info && info.mtimeMs < cutoff && (await rm(path, { force: true }).then(() => true, () => false))) removed++;
-    }
+    for await (const entry of this.listTemporary()) if (entry.modifiedAt < cutoff && (await this.deleteTemporary(entry.name))) removed++;
     return removed;
+  }
+
+  async *listTemporary(): AsyncGenerator<TemporaryEntry> {
+    for (const name of await readdir(this.root)) {
+      if (!name.startsWith(TEMP_FILE)) continue;
+      const info = await stat(join(this.root, name)).catch(() => undefined);
+      if (info?.isFile()) yield { name, size: info.size, modifiedAt: info.mtimeMs };
+    }
+  }
+
+  async deleteTemporary(name: string): Promise<boolean> {
+    if (!name.startsWith(TEMP_FILE) || name.includes('/') || name.includes('\\')) return false;
+    return rm(join(this.root, name)).then(() => true, () => false);
+  }
+
+  /**
+   * Every `<ab>/<cdef…>` file, its size and modification time, which is when its bytes were
+   * last put (a put of bytes already there touches it). Blobs a killed `delete` left held aside
+   * go back to their place first: that delete never finished deciding.
+   */
+  async *list(): AsyncGenerator<ArchivedBlob> {
+    const top = await readdir(this.root);
+    for (const name of top) if (name.startsWith(HELD_FILE)) await this.unhold(name);
+    for (const shard of top) {
+      if (!SHARD_RE.test(shard)) continue;
+      const names = await readdir(join(this.root, shard)).catch(() => [] as string[]);
+      for (const rest of names) {
+        if (!REST_RE.test(rest)) continue;
+        const info = await stat(join(this.root, shard, rest)).catch(() => undefined);
+        if (info?.isFile()) yield { hash: shard + rest, size: info.size, lastPutAt: info.mtimeMs };
+      }
+    }
+  }
+
+  /**
+   * Deletes a blob unless a put touched it at or after `ifLastPutBefore`. The file is first
+   * renamed aside (one atomic step): from then on a put cannot find it and writes it anew, and
+   * a put that found it just before has already touched it, which the check then sees, and the
+   * file goes back. A put that found it but had not touched it yet gets ENOENT from the touch
+   * and writes it anew (see putStream). So no put ever returns a hash whose file this deletes.
+   */
+  async delete(hash: string, options: { ifLastPutBefore?: number } = {}): Promise<boolean> {
+    const path = this.localPath(hash);
+    if (!path) return false;
+    const held = join(this.root, `${HELD_FILE}${hash}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(path, held);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    const info = await stat(held);
+    if (options.ifLastPutBefore !== undefined && info.mtimeMs >= options.ifLastPutBefore) {
+      // Replaces a copy a put wrote meanwhile, if any: the same hash is the same bytes.
+      await rename(held, path);
+      return false;
+    }
+    await rm(held, { force: true });
+    return true;
+  }
+
+  /** Puts a held-aside blob (`.gc-<hash>-<random>`) back, or drops it when its place is filled again. */
+  private async unhold(name: string): Promise<void> {
+    const hash = name.slice(HELD_FILE.length, HELD_FILE.length + 64);
+    const path = this.localPath(hash);
+    if (!path) return;
+    if (existsSync(path)) await rm(join(this.root, name), { force: true });
+    else await rename(join(this.root, name), path).catch(() => undefined);
   }
 
   localPath(hash: string): string | undefined {
@@ -65,10 +135,9 @@ export class FileBlobStore implements BlobStore {
 
   async putStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: { maxBytes?: number } = {}) {
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
-    if (!this.swept) {
-      this.swept = true;
-      void this.sweepStaleTemporaryFiles().catch(() => undefined);
-    }
+    // The first write waits for the sweep (one directory read), so the sweep is over before
+    // anything the caller does next, and never races a later collection over the same files.
+    await (this.sweep ??= this.sweepStaleTemporaryFiles().catch(() => 0));
     // Unique per process and write; the pid keeps two processes sharing the folder apart.
     const tmp = join(this.root, `.tmp-${TEMP_PREFIX}-${(++tempCounter).toString(36)}`);
     // Written with synchronous calls, as the store writes SQLite: each is a copy into the
@@ -89,7 +158,7 @@ export class FileBlobStore implements BlobStore {
       closeSync(file);
       const hash = hasher.digest('hex');
       const path = this.localPath(hash)!;
-      if (existsSync(path)) rmSync(tmp, { force: true });
+      if (touched(path)) rmSync(tmp, { force: true });
       else this.moveIntoShard(tmp, path, hash.slice(0, 2));
       return { hash, size };
     } catch (error) {
@@ -130,6 +199,21 @@ export class FileBlobStore implements BlobStore {
       throw new IntegrityError(`blob ${hash} is corrupt: its bytes no longer match its hash`, { hash });
     }
     return bytes;
+  }
+}
+
+/**
+ * Marks bytes already in the archive as put now, so archive collection sees them as fresh
+ * (a running turn is about to record them); false when there is no such file (any more).
+ */
+function touched(path: string): boolean {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
   }
 }
 

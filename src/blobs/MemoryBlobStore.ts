@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { NotFoundError } from '../errors/NotFoundError.js';
 import { BlobTooLargeError } from './BlobTooLargeError.js';
-import type { BlobStore } from './BlobStore.js';
+import type { ArchivedBlob, BlobStore, TemporaryEntry } from './BlobStore.js';
 import { DEFAULT_MAX_BLOB_BYTES } from './FileBlobStore.js';
 
 /** Blobs in a Map: for tests and throwaway in-memory sessions. */
 export class MemoryBlobStore implements BlobStore {
-  private readonly blobs = new Map<string, Buffer>();
+  private readonly blobs = new Map<string, { bytes: Buffer; lastPutAt: number }>();
+
+  constructor(private readonly options: { now?: () => number } = {}) {}
 
   localPath(): string | undefined {
     return undefined;
@@ -31,13 +33,36 @@ export class MemoryBlobStore implements BlobStore {
     }
     const bytes = Buffer.concat(parts);
     const hash = createHash('sha256').update(bytes).digest('hex');
-    this.blobs.set(hash, bytes);
+    // A put of bytes already here counts as a put: archive collection keeps them (see BlobStore.delete).
+    this.blobs.set(hash, { bytes, lastPutAt: this.now() });
     return { hash, size };
   }
 
   async get(hash: string): Promise<Buffer> {
-    const bytes = this.blobs.get(hash);
-    if (!bytes) throw new NotFoundError('blob', hash);
-    return bytes;
+    const blob = this.blobs.get(hash);
+    if (!blob) throw new NotFoundError('blob', hash);
+    return blob.bytes;
+  }
+
+  async *list(): AsyncGenerator<ArchivedBlob> {
+    for (const [hash, { bytes, lastPutAt }] of [...this.blobs]) yield { hash, size: bytes.length, lastPutAt };
+  }
+
+  /** Check and delete in one synchronous step: no put can come in between. */
+  async delete(hash: string, options: { ifLastPutBefore?: number } = {}): Promise<boolean> {
+    const blob = this.blobs.get(hash);
+    if (!blob || (options.ifLastPutBefore !== undefined && blob.lastPutAt >= options.ifLastPutBefore)) return false;
+    return this.blobs.delete(hash);
+  }
+
+  /** Writes here are never left half done. */
+  async *listTemporary(): AsyncGenerator<TemporaryEntry> {}
+
+  async deleteTemporary(): Promise<boolean> {
+    return false;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 }

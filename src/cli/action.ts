@@ -30,6 +30,12 @@ export interface CommandSpec<I> {
   resume?: 'before' | 'after' | 'none';
   /** Set by commands that handle SIGINT themselves (`serve`). */
   ownsSignals?: boolean;
+  /**
+   * Set by commands that serve clients for a while (`serve`, `mcp`): their engine re-publishes
+   * the turns other processes write to the database, so event streams show them. A one-shot
+   * command has nobody to tell, and does not poll.
+   */
+  liveUpdates?: boolean;
   run: (ctx: CliContext, input: I) => Promise<CommandResult>;
 }
 
@@ -53,7 +59,7 @@ export function commandAction<I>(runtime: CliRuntime, load: () => Promise<Comman
 
     // Lazy: the database and engine pull in SQLite, sharp and undici, which `--help` does not need.
     const { CliContext } = await import('./context.js');
-    const ctx = new CliContext(globals, runtime.output, runtime.env);
+    const ctx = new CliContext(globals, runtime.output, runtime.env, { liveUpdates: spec.liveUpdates === true });
     const onSigint = () => {
       ctx.progress.stop();
       runtime.output.note(

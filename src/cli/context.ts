@@ -50,6 +50,7 @@ export class CliContext {
     readonly output: Output,
     /** Where FAL_KEY, the fal URL overrides and `serve`'s KONTEXT_TOKENS are read. */
     readonly env: Readonly<Record<string, string | undefined>> = process.env,
+    private readonly options: { liveUpdates?: boolean } = {},
   ) {
     this.store = SessionStore.open(globals.db);
     this.blobs = env.KONTEXT_BLOBS ? undefined : new FileBlobStore(join(dirname(globals.db), 'blobs'));
@@ -77,6 +78,7 @@ export class CliContext {
         dbFile: this.globals.db,
         provider: this.globals.provider,
         env: this.env,
+        liveUpdates: this.options.liveUpdates === true,
         // The CLI's user owns the machine: the files and the local network they name are theirs
         // to read. The guard still refuses cloud metadata addresses and caps size, time and redirects.
         // (`serve` lends this engine to the server, which downloads image_url with its own guard

@@ -10,11 +10,11 @@ import { UsageError } from './UsageError.js';
  * imageArgument('photo.png') // { path: 'photo.png' }
  * imageArgument('https://example.com/a.png') // { url: 'https://example.com/a.png' }
  */
-export function imageArgument(argument: string): ImageInput {
+export function imageArgument(argument: string, name = '<image>'): ImageInput {
   if (/^https?:\/\//i.test(argument)) return { url: argument };
   if (/^data:/i.test(argument)) return { dataUri: argument };
   // Any other scheme (file:, ftp:, gopher:) is refused rather than read as an odd file name.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(argument);
-  if (scheme) throw new UsageError(`<image>: '${scheme[1]!.toLowerCase()}:' URLs are not supported; give a file path, an http(s) URL or a data URI`);
+  if (scheme) throw new UsageError(`${name}: '${scheme[1]!.toLowerCase()}:' URLs are not supported; give a file path, an http(s) URL or a data URI`);
   return { path: argument };
 }

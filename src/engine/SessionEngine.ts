@@ -17,17 +17,28 @@ import { branchFromRow, sessionFromRow, turnFromRow } from '../model/fromRows.js
 import type { OutputRow, SessionRow, TurnKind, TurnRow } from '../store/schema.js';
 import { IN_FLIGHT_STATUSES } from '../store/transitions.js';
 import { exportSession, importBundle } from './bundle/index.js';
+import { collectGarbage, type GarbageOptions, type GarbageReport } from './collectGarbage.js';
+import { forkSession, type ForkOptions, type ForkResult } from './fork.js';
 import { EventBus } from './EventBus.js';
+import { ChangeRelay } from './ChangeRelay.js';
+import type { ChangeFeed } from '../store/ChangeFeed.js';
 import type { EngineEvent, GapEvent } from './events.js';
 import type { EventSubscription, SubscriptionFilter } from './EventSubscription.js';
 import { FairScheduler } from './FairScheduler.js';
 import { createSsrfGuard, type SsrfGuardOptions } from '../net/ssrf/guard.js';
 import { archiveImage, DEFAULT_MAX_INPUT_BYTES, readImageInput, type ImageFetcher, type ImageInput } from './images.js';
+import { archiveReferences, type ReferenceInput } from './references.js';
+import { withImages, withoutImages } from '../kontext/imageFields.js';
+import { checkReferenceCount } from '../kontext/referenceCount.js';
 import { KeyedMutex } from './KeyedMutex.js';
 import { replayPath, type ReplayOptions, type ReplayReport } from './replay.js';
 import { resolveEditBase, resolveTurnRef } from './resolveTurnRef.js';
 import { whatIf, type WhatIfChange, type WhatIfResult } from './whatIf.js';
 import { TurnRunner } from './TurnRunner.js';
+import type { WebhookSettings } from '../webhooks/settings.js';
+import { WebhookHints } from '../webhooks/WebhookHints.js';
+import { WebhookReceiver } from '../webhooks/WebhookReceiver.js';
+import type { ReplicateProvider } from '../providers/replicate/index.js';
 import { driftOf, qualityAfterTurn } from '../quality/afterTurn.js';
 import { pinAspect } from '../quality/pinAspect.js';
 import { rootImageOf } from '../quality/rootImage.js';
@@ -72,6 +83,18 @@ export interface EngineOptions {
   /** How long a process's claim on a running turn lasts without renewal. Default 30 s. */
   leaseTtlMs?: number;
   now?: () => number;
+  /**
+   * Turn writes of other processes sharing the store (a CLI beside a server, the servers of a
+   * fleet), re-published on `events` as if this engine had run them (see ChangeRelay). Default
+   * none. The feed stays yours to close, unless it is in `owns`.
+   */
+  changeFeed?: ChangeFeed;
+  /**
+   * Provider webhooks (resolved by `resolveWebhookSettings`; openEngine reads KONTEXT_PUBLIC_URL).
+   * With them, fal, BFL and Replicate jobs are asked to call `<publicUrl>/webhooks/<provider>`,
+   * and turns wait for that call instead of polling, until a fallback deadline. Default: none.
+   */
+  webhooks?: WebhookSettings;
   /**
    * What the engine closes with itself (openEngine passes the store and providers it opened).
    * Nothing else it was given is closed: a store or provider you pass in stays yours.
@@ -130,6 +153,12 @@ export interface EditOptions {
   memo?: 'auto' | 'always' | 'never';
   /** Keep the parent's pixels where this edit did not change the picture. Default: the session's setting (off). */
   preserveRegions?: boolean;
+  /**
+   * Reference images sent beside the chained one (a style, a face, an object to place), in
+   * order: archived with the turn before it is written. At most the endpoint's
+   * `capabilities.maxReferences`; more is refused before anything is read or sent.
+   */
+  references?: readonly ReferenceInput[];
   signal?: AbortSignal;
 }
 
@@ -143,8 +172,10 @@ export interface TurnPlan {
   kind: TurnKind;
   endpoint: EndpointSpec;
   prompt: string;
-  /** Validated request without image_url. */
+  /** Validated request without its images. */
   params: Record<string, unknown>;
+  /** Archived reference images (blob hashes) sent beside the chained one. Default none. */
+  references?: readonly string[];
   candidate: number | undefined;
   memo: 'auto' | 'always' | 'never';
   originTurnId?: string | null;
@@ -199,7 +230,11 @@ export class SessionEngine {
   private readonly maxInputBytes: number;
   private readonly allowLocalFiles: boolean;
   readonly runner: TurnRunner;
+  /** Verifies and acts on provider webhooks (what `POST /webhooks/<provider>` calls); undefined without a public URL. */
+  readonly webhooks: WebhookReceiver | undefined;
   private readonly owns: readonly { close?(): unknown }[];
+  private readonly relay: ChangeRelay | undefined;
+  private readonly now: () => number;
   private closed = false;
 
   constructor(options: EngineOptions) {
@@ -219,6 +254,9 @@ export class SessionEngine {
     this.engineId = `${hostname()}:${process.pid}:${nanoid(6)}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.owns = options.owns ?? [];
+    this.now = options.now ?? Date.now;
+    const now = this.now;
+    const hints = options.webhooks && new WebhookHints();
     this.runner = new TurnRunner({
       store: this.store,
       blobs: this.blobs,
@@ -229,8 +267,24 @@ export class SessionEngine {
       engineId: this.engineId,
       leaseTtlMs: this.leaseTtlMs,
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_BLOB_BYTES,
-      now: options.now ?? Date.now,
+      now,
+      ...(options.webhooks && hints ? { webhooks: { settings: options.webhooks, hints } } : {}),
     });
+    this.relay = options.changeFeed
+      ? new ChangeRelay({ feed: options.changeFeed, store: this.store, events: this.events, engineId: this.engineId, now })
+      : undefined;
+    this.webhooks =
+      options.webhooks && hints
+        ? new WebhookReceiver({
+            settings: options.webhooks,
+            hints,
+            now,
+            findTurn: (provider, requestId) => this.store.findInFlightTurnByRequest(provider, requestId),
+            // Nobody waits for it here: take the turn up if its holder is gone (a live one's own wait or fallback poll finishes it).
+            resume: (turnId) => void this.runner.run(turnId, { onlyIfClaimable: true }).catch(() => undefined),
+            replicateSecret: async () => (this.providers.get('replicate') as ReplicateProvider | undefined)?.webhookSecret(),
+          })
+        : undefined;
   }
 
   /** Stops lease renewal and aborts nothing: turns in flight stay resumable by request id. */
@@ -238,6 +292,7 @@ export class SessionEngine {
     if (this.closed) return;
     this.closed = true;
     this.runner.close();
+    await this.relay?.close();
     for (const resource of this.owns) await resource.close?.();
   }
 
@@ -397,15 +452,28 @@ export class SessionEngine {
   }
 
   private async writeEdit(sessionId: string, prompt: string, params: KontextParamsOverrides, options: EditOptions): Promise<TurnRow> {
+    const references = options.references === undefined ? [] : await this.archiveEditReferences(sessionId, options);
     // The lock orders this process's edits of one session, so a follow-up typed right after
     // another chains onto it. Across processes the store decides in one transaction.
     return this.sessionLocks.run(sessionId, async () => {
       const { session, parent, parentOutputs } = await resolveEditBase(this.store, sessionId, options.from ?? 'HEAD');
-      return this.createEditTurn(session, parent, prompt, params, options, parentOutputs);
+      return this.createEditTurn(session, parent, prompt, params, options, parentOutputs, references);
     });
   }
 
-  private async createEditTurn(session: SessionRow, parent: TurnRow, prompt: string, params: KontextParamsOverrides, options: EditOptions, parentOutputs?: OutputRow[]): Promise<TurnRow> {
+  /**
+   * An edit's reference images, counted against its endpoint before any is read, then archived
+   * (outside the session's lock: a download must not hold up the session's other edits).
+   */
+  private async archiveEditReferences(sessionId: string, options: EditOptions): Promise<string[]> {
+    const given: unknown = options.references;
+    if (!Array.isArray(given)) throw new ValidationError([{ field: 'references', message: `is ${given === null ? 'null' : typeof given}; expected a list of images` }]);
+    const endpoint = this.endpoints.get(options.endpoint ?? (await this.store.getSession(sessionId)).defaultEndpoint);
+    checkReferenceCount(endpoint, given.length);
+    return archiveReferences(this, given, { fetchImage: this.fetchImage, maxBytes: this.maxInputBytes, allowLocalFiles: this.allowLocalFiles, signal: options.signal });
+  }
+
+  private async createEditTurn(session: SessionRow, parent: TurnRow, prompt: string, params: KontextParamsOverrides, options: EditOptions, parentOutputs: OutputRow[] | undefined, references: readonly string[]): Promise<TurnRow> {
     const sessionId = session.id;
     {
       const endpoint = this.endpoints.get(options.endpoint ?? session.defaultEndpoint);
@@ -414,8 +482,10 @@ export class SessionEngine {
       const input = parentOutputs?.[options.candidate ?? parent.selectedOutput];
       const source = parent.sizes?.source ?? (await rootImageOf(this.store, parent))?.size ?? null;
       const pinned = pinAspect({ ...session.defaultParams, ...overrides }, source, endpoint, resolveQuality(session.quality).pinAspect);
-      const validated = this.validateRequest(endpoint, checkPrompt(prompt), pinned.params);
+      checkReferenceCount(endpoint, references.length);
+      const validated = this.validateRequest(endpoint, checkPrompt(prompt), pinned.params, references.length);
       return this.createTurn({
+        references,
         qualityOptions: options.preserveRegions === undefined ? undefined : { preserveRegions: options.preserveRegions },
         sizes: {
           input: input?.width && input.height ? { width: input.width, height: input.height } : null,
@@ -480,7 +550,9 @@ export class SessionEngine {
 
     // A turn waiting for its parent has no input image yet, so nothing to match a memo on.
     const memoAllowed = !parentUnfinished && (plan.memo === 'always' || (plan.memo === 'auto' && seed !== null));
-    const memo = memoAllowed && seed !== null ? await this.store.findMemo({ endpointId: plan.endpoint.id, inputBlob, seed, params: plan.params }) : undefined;
+    const references = plan.references ?? [];
+    checkReferenceCount(plan.endpoint, references.length);
+    const memo = memoAllowed && seed !== null ? await this.store.findMemo({ endpointId: plan.endpoint.id, inputBlob, referenceBlobs: references, seed, params: plan.params }) : undefined;
 
     const memoOutputs = memo ? await this.store.outputsOf(memo.id) : undefined;
     // A reused result is measured (and resized) for this session, whose settings may differ from the memo's.
@@ -498,9 +570,11 @@ export class SessionEngine {
         endpointId: plan.endpoint.id,
         provider: memo ? memo.provider : provider.name,
         prompt: plan.prompt,
-        params: memo ? { ...plan.params, image_url: memo.params.image_url } : plan.params,
+        // A memo hit keeps the request as the reused turn sent it, images and all.
+        params: memo ? { ...plan.params, ...imagesOf(memo.params) } : plan.params,
         seedRequested: seed,
         inputBlob,
+        referenceBlobs: references,
         originTurnId: memo ? memo.id : (plan.originTurnId ?? null),
         originKind: memo ? 'memo' : (plan.originKind ?? null),
         sizes: plan.sizes ?? null,
@@ -511,7 +585,7 @@ export class SessionEngine {
         // A turn to run is written already leased to this engine, which runs it next, with its
         // estimated cost reserved against the budget in the same transaction.
         lease: memoOutputs ? undefined : { owner: this.engineId, ttlMs: this.leaseTtlMs },
-        reserveMicros: memoOutputs ? undefined : this.estimateCostMicros(plan.endpoint, plan.params),
+        reserveMicros: memoOutputs ? undefined : this.estimateCostMicros(plan.endpoint, plan.params, references.length),
         // A memo hit is written already succeeded, in the same transaction: never a pending
         // turn that a resume could mistake for one still to submit.
         complete: memoQuality && {
@@ -642,6 +716,36 @@ export class SessionEngine {
     return deletion;
   }
 
+  /**
+   * Copies the path root → `turnId` (with `whole`, the whole tree) into a new session of the
+   * same owner, HEAD on the copy of the turn. Images are shared through the archive; the copies
+   * cost nothing in the new session (its budget cap is for what it runs); turns still running
+   * are left out of a whole-tree fork (`skipped`). Refused (CONFLICT) unless the turn succeeded.
+   *
+   * @example
+   * const { session } = await engine.fork(turn.id, { title: 'night version' });
+   */
+  fork(turnId: string, options: ForkOptions = {}): Promise<ForkResult> {
+    return forkSession(this.store, turnId, options);
+  }
+
+  /** Pins a succeeded turn as a favourite (again: no change). CONFLICT for a turn that has not succeeded. */
+  async pin(turnId: string): Promise<Turn> {
+    await this.store.setPinned(turnId, true);
+    return this.getTurn(turnId);
+  }
+
+  async unpin(turnId: string): Promise<Turn> {
+    await this.store.setPinned(turnId, false);
+    return this.getTurn(turnId);
+  }
+
+  /** A session's pinned turns, in the order they were pinned. */
+  async pins(sessionId: string): Promise<Turn[]> {
+    await this.store.getSession(sessionId);
+    return this.withOutputs(await this.store.pinnedTurns(sessionId));
+  }
+
   async createBranch(sessionId: string, name: string, at = 'HEAD'): Promise<Branch> {
     const turn = await resolveTurnRef(this.store, await this.store.getSession(sessionId), at, 'at');
     return branchFromRow(await this.store.createRef(sessionId, name, turn.id));
@@ -709,6 +813,16 @@ export class SessionEngine {
     return importBundle({ store: this.store, blobs: this.blobs, endpoints: this.endpoints }, file, options);
   }
 
+  // ------------------------------------------------------------------ archive
+
+  /**
+   * Deletes archived images nothing refers to any more (after deletes), and temp files of
+   * killed writes. A dry run unless `dryRun: false`. Safe while edits run: see collectGarbage.ts.
+   */
+  collectGarbage(options: GarbageOptions = {}): Promise<GarbageReport> {
+    return collectGarbage({ store: this.store, blobs: this.blobs, now: this.now }, options);
+  }
+
   // ------------------------------------------------------------------ cost
 
   /** Spend in micro-dollars: per turn, per branch (root → branch tip) and for the session. */
@@ -725,9 +839,9 @@ export class SessionEngine {
     return { totalMicros: turns.reduce((s, t) => s + t.costMicros, 0), budgetMicros: session.budgetMicros, byBranch, byTurn };
   }
 
-  /** Price of a request before it is sent: price per image × images asked for. */
-  estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>): number {
-    return estimateCostMicros(endpoint, params);
+  /** Price of a request before it is sent: price per image × images asked for (and, FLUX.2, megapixels in and out). */
+  estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>, references = 0): number {
+    return estimateCostMicros(endpoint, params, references);
   }
 
   // ------------------------------------------------------------------ events
@@ -743,13 +857,15 @@ export class SessionEngine {
 
   // ------------------------------------------------------------------ helpers
 
-  /** Validates a full request (with defaults applied) for an endpoint, image_url aside. */
-  validateRequest(endpoint: EndpointSpec, prompt: string, params: Record<string, unknown>): Record<string, unknown> {
-    const { image_url: _ignored, ...rest } = params;
-    const input = endpoint.kind === 'edit' ? { ...rest, prompt, image_url: IMAGE_URL_PLACEHOLDER } : { ...rest, prompt };
-    const validated = parseOrThrow(endpoint.input, input, 'request') as Record<string, unknown>;
-    delete validated.image_url;
-    return validated;
+  /**
+   * Validates a full request (with defaults applied) for an endpoint, its images aside: they
+   * stand in as placeholders where the endpoint takes them (`image_url`, `image_urls`), so the
+   * schema checks their number too.
+   */
+  validateRequest(endpoint: EndpointSpec, prompt: string, params: Record<string, unknown>, references = 0): Record<string, unknown> {
+    const rest = withoutImages(params);
+    const input = endpoint.kind === 'edit' ? withImages(endpoint, { ...rest, prompt }, IMAGE_URL_PLACEHOLDER, Array.from({ length: references }, () => IMAGE_URL_PLACEHOLDER)) : { ...rest, prompt };
+    return withoutImages(parseOrThrow(endpoint.input, input, 'request') as Record<string, unknown>);
   }
 
   private async withOutputs(turns: TurnRow[]): Promise<Turn[]> {
@@ -767,4 +883,10 @@ function refuseParamsNotTaken(endpoint: EndpointSpec, params: Record<string, unk
   if (!shape) return;
   const foreign = Object.keys(params).filter((key) => !(key in shape));
   if (foreign.length > 0) throw new ValidationError(foreign.map((field) => ({ field, message: `is not a parameter of '${endpoint.id}'; allowed: ${Object.keys(shape).filter((k) => k !== 'prompt' && k !== 'image_url').join(', ')}` })));
+}
+
+/** The image fields of a stored request (what it sent them as), to carry over to a turn reusing its result. */
+function imagesOf(params: Record<string, unknown>): Record<string, unknown> {
+  const rest = withoutImages(params);
+  return Object.fromEntries(Object.entries(params).filter(([key]) => !(key in rest)));
 }

@@ -8,13 +8,16 @@ import { isKontextError, KontextError } from '../errors/KontextError.js';
 import { ProviderError } from '../errors/ProviderError.js';
 import { estimateCostMicros, type EndpointRegistry } from '../kontext/endpoints.js';
 import { KontextOutput } from '../kontext/schemas.js';
-import type { Provider, ProgressEvent, SubmittedJob } from '../providers/Provider.js';
+import type { Provider, ProgressEvent, SubmittedJob, WebhookRequest } from '../providers/Provider.js';
 import { qualityAfterTurn } from '../quality/afterTurn.js';
 import type { NewBlob, NewOutput, SessionStore } from '../store/SessionStore.js';
 import { holdsFreshLease } from '../store/leases.js';
 import type { TurnRow } from '../store/schema.js';
 import { elidedDataUri, isDataUri } from '../util/dataUri.js';
+import { withImages, withoutImages } from '../kontext/imageFields.js';
 import { sniffImageType } from '../util/imageType.js';
+import { bflTurnSecret, isWebhookProvider, webhookUrlOf, type WebhookSettings } from '../webhooks/settings.js';
+import type { WebhookHints } from '../webhooks/WebhookHints.js';
 import type { EventBus } from './EventBus.js';
 import type { FairScheduler } from './FairScheduler.js';
 
@@ -29,6 +32,8 @@ export interface TurnRunnerDeps {
   leaseTtlMs: number;
   maxOutputBytes: number;
   now: () => number;
+  /** With a public URL: submits ask for webhooks, and waits are woken by them instead of polling. */
+  webhooks?: { settings: WebhookSettings; hints: WebhookHints };
 }
 
 /** Engines alive in this process: a lease held by one that is not here any more is free. */
@@ -196,10 +201,13 @@ export class TurnRunner {
       }
 
       const inputBlob = turn.inputBlob;
+      const webhooks = this.deps.webhooks;
       const output = await provider.wait(endpoint.id, job, {
         signal,
+        ...(webhooks ? { wakeUp: (wakeSignal: AbortSignal) => webhooks.hints.wait(provider.name, job.requestId, webhooks.settings.fallbackPollMs, wakeSignal) } : {}),
         onProgress: (event) => void this.onProgress(turnId, sessionId, event),
         ...(inputBlob ? { inputImage: { hash: inputBlob, load: () => this.deps.blobs.get(inputBlob) } } : {}),
+        ...(turn.referenceBlobs.length > 0 ? { referenceImages: turn.referenceBlobs.map((hash) => ({ hash, load: () => this.deps.blobs.get(hash) })) } : {}),
       });
       const parsed = KontextOutput.parse(output);
       const archived = await this.archiveOutputs(provider, parsed, signal);
@@ -213,7 +221,7 @@ export class TurnRunner {
         turnId,
         outputs,
         // The provider's outputs are what was paid for; candidates the engine derives from them (resized, region-kept) are free.
-        { seedUsed: parsed.seed, timings, costMicros: estimateCostMicros(endpoint, { ...turn.params, num_images: archived.outputs.length }), finishedAt: new Date(finishedAt), selectedOutput, sizes, drift, ...NO_LEASE },
+        { seedUsed: parsed.seed, timings, costMicros: estimateCostMicros(endpoint, { ...turn.params, num_images: archived.outputs.length }, turn.referenceBlobs.length), finishedAt: new Date(finishedAt), selectedOutput, sizes, drift, ...NO_LEASE },
         newBlobs,
       );
       settled = true;
@@ -299,11 +307,12 @@ export class TurnRunner {
     const input = await this.buildInput(turn, provider, signal);
     // The budget is checked again right before the send (a resumed turn, a budget lowered since
     // it was written), in the same write as the submit mark.
-    const estimate = estimateCostMicros(this.deps.endpoints.get(endpointId), turn.params);
+    const estimate = estimateCostMicros(this.deps.endpoints.get(endpointId), turn.params, turn.referenceBlobs.length);
     const marked = await store.markSubmitAttempt(turn.id, this.deps.engineId, input.stored, new Date(this.deps.now()), estimate);
     if (!marked) return undefined;
     signal.throwIfAborted();
-    const job = await provider.submit(endpointId, input.sent, { signal });
+    const webhook = this.webhookFor(provider.name, turn.id);
+    const job = await provider.submit(endpointId, input.sent, { signal, ...(webhook ? { webhook } : {}) });
     const submitted = await store.transitionTurn(turn.id, 'submitted', {
       requestId: job.requestId,
       providerHandle: job.handle,
@@ -312,26 +321,44 @@ export class TurnRunner {
     return { turn: submitted, job };
   }
 
-  /** The request to send, and the same request as we store it (a data-URI image elided to its hash). */
+  /**
+   * The callback to ask for, when a public URL is configured and the provider can make one.
+   * BFL's secret is derived per turn (never stored); the route verifies with the same derivation.
+   */
+  private webhookFor(providerName: string, turnId: string): WebhookRequest | undefined {
+    const settings = this.deps.webhooks?.settings;
+    if (!settings || !isWebhookProvider(providerName)) return undefined;
+    return { url: webhookUrlOf(settings, providerName), ...(providerName === 'bfl' ? { secret: bflTurnSecret(settings, turnId) } : {}) };
+  }
+
+  /**
+   * The request to send, and the same request as we store it (data-URI images elided to their
+   * hashes): the chained image and any references where the endpoint takes them.
+   */
   private async buildInput(turn: TurnRow, provider: Provider, signal: AbortSignal): Promise<{ sent: Record<string, unknown>; stored: Record<string, unknown> }> {
-    const params = { ...turn.params };
-    delete params.image_url;
+    const params = withoutImages(turn.params);
     if (turn.kind !== 'edit' || !turn.parentId || !turn.inputBlob) return { sent: params, stored: params };
     const { store, blobs } = this.deps;
     const hash = turn.inputBlob;
     const source = await store.inputSource(turn.parentId, hash);
+    const contentType = source.contentType ?? 'application/octet-stream';
     const imageUrl = await provider.prepareImage(
-      {
-        hash,
-        contentType: source.contentType ?? 'application/octet-stream',
-        load: () => blobs.get(hash),
-        url: source.providerUrl ?? undefined,
-        urlProvider: source.urlProvider ?? undefined,
-      },
+      { hash, contentType, load: () => blobs.get(hash), url: source.providerUrl ?? undefined, urlProvider: source.urlProvider ?? undefined },
       { signal },
     );
-    const stored = { ...params, image_url: isDataUri(imageUrl) ? elidedDataUri(source.contentType ?? 'image', hash) : imageUrl };
-    return { sent: { ...params, image_url: imageUrl }, stored };
+    const references: { sent: string; stored: string }[] = [];
+    for (const referenceHash of turn.referenceBlobs) {
+      // A reference's provider URL is not kept: its archived bytes are what is sent, prepared like the input.
+      const type = (await store.findBlob(referenceHash))?.contentType ?? 'application/octet-stream';
+      const url = await provider.prepareImage({ hash: referenceHash, contentType: type, load: () => blobs.get(referenceHash) }, { signal });
+      references.push({ sent: url, stored: isDataUri(url) ? elidedDataUri(type, referenceHash) : url });
+    }
+    const endpoint = this.deps.endpoints.get(turn.endpointId ?? '');
+    const storedImage = isDataUri(imageUrl) ? elidedDataUri(contentType === 'application/octet-stream' ? 'image' : contentType, hash) : imageUrl;
+    return {
+      sent: withImages(endpoint, params, imageUrl, references.map((r) => r.sent)),
+      stored: withImages(endpoint, params, storedImage, references.map((r) => r.stored)),
+    };
   }
 
   /**

@@ -11,11 +11,19 @@ import type { FalClientOptions } from '../providers/fal/options.js';
 import { createLocalProvider } from '../providers/local/index.js';
 import type { Provider } from '../providers/Provider.js';
 import { SessionStore } from '../store/SessionStore.js';
+import { SqliteChangeFeed } from '../store/sqlite/SqliteChangeFeed.js';
+import { resolveWebhookSettings, type WebhookOptions } from '../webhooks/settings.js';
 import { SessionEngine, type EngineOptions } from './SessionEngine.js';
 
 export type ProviderChoice = 'auto' | 'local' | 'fal' | 'bfl';
 
-export interface OpenEngineOptions extends Partial<Omit<EngineOptions, 'store' | 'blobs' | 'providers' | 'owns'>> {
+export interface OpenEngineOptions extends Partial<Omit<EngineOptions, 'store' | 'blobs' | 'providers' | 'owns' | 'webhooks'>> {
+  /**
+   * Provider webhooks. On when `publicUrl` (default `env.KONTEXT_PUBLIC_URL`) is set: the URL
+   * fal, BFL and Replicate can reach `kontext serve` at. See {@link WebhookOptions} for the rest
+   * (FAL_JWKS_URL, REPLICATE_WEBHOOK_SECRET, BFL_WEBHOOK_SECRET, KONTEXT_WEBHOOK_FALLBACK_MS).
+   */
+  webhooks?: WebhookOptions;
   /** Folder of the database and the image archive. Default `.kontext` in the working directory. */
   dataDir?: string;
   /** The SQLite file. Default `<dataDir>/kontext.db`; `:memory:` for a throwaway session. */
@@ -37,6 +45,12 @@ export interface OpenEngineOptions extends Partial<Omit<EngineOptions, 'store' |
    * stays yours to close.
    */
   blobs?: BlobStore;
+  /**
+   * Re-publish on `engine.events` the turns other processes write to the same database file
+   * (a `kontext edit` in a terminal beside `kontext serve`), so event streams show them live.
+   * Default true for a file, false for `:memory:`; a `changeFeed` given instead is used as is.
+   */
+  liveUpdates?: boolean;
 }
 
 export interface OpenedEngine {
@@ -68,6 +82,8 @@ export function openEngine(options: OpenEngineOptions = {}): OpenedEngine {
   const bflKey = options.bfl?.key ?? env.BFL_API_KEY;
   const hasBflKey = typeof bflKey === 'string' && bflKey.length > 0;
   if (choice === 'bfl' && !hasBflKey) throw new ValidationError([{ field: 'provider', message: "'bfl' needs a key: set BFL_API_KEY (or choose --provider local)" }]);
+  // Checked before anything is opened, so a bad URL leaves no database open.
+  const webhooks = resolveWebhookSettings(options.webhooks, env);
   const chosen: 'local' | 'fal' | 'bfl' = choice === 'auto' ? (hasKey ? 'fal' : hasBflKey ? 'bfl' : 'local') : choice;
 
   // Every provider with a key is configured, so one session's turns may use several; the
@@ -84,14 +100,17 @@ export function openEngine(options: OpenEngineOptions = {}): OpenedEngine {
   const dbFile = options.dbFile ?? join(dataDir, 'kontext.db');
   const store = SessionStore.open(dbFile);
   const blobs = options.blobs ?? new FileBlobStore(join(dataDir, 'blobs'));
+  const feed = !options.changeFeed && dbFile !== ':memory:' && (options.liveUpdates ?? true) ? new SqliteChangeFeed(dbFile) : undefined;
   const engine = new SessionEngine({
     ...options,
     store,
     blobs,
     providers,
+    changeFeed: options.changeFeed ?? feed,
+    webhooks,
     defaultEndpoint: options.defaultEndpoint ?? { fal: FAL_KONTEXT_PRO, bfl: BFL_KONTEXT_PRO, local: LOCAL_KONTEXT_SIM }[chosen],
     // Opened here, so the engine closes them with itself: providers first, the database last.
-    owns: [...providers, store],
+    owns: [...providers, ...(feed ? [feed] : []), store],
   });
   const notice =
     chosen === 'fal'

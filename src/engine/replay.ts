@@ -1,3 +1,4 @@
+import { withoutImages } from '../kontext/imageFields.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { validateRefName, type BranchName } from '../store/SessionStore.js';
 import type { TurnRow } from '../store/schema.js';
@@ -103,6 +104,7 @@ async function copyPath(engine: SessionEngine, sessionId: string, path: readonly
         params: original.params,
         seedRequested: original.seedRequested,
         inputBlob: original.inputBlob,
+        referenceBlobs: original.referenceBlobs,
         originTurnId: original.id,
         originKind: 'replay-exact' as const,
       },
@@ -119,7 +121,7 @@ async function copyPath(engine: SessionEngine, sessionId: string, path: readonly
 }
 
 /** What re-running a turn reads of it: a store row and a public Turn both have it. */
-export type RerunSource = Pick<TurnRow, 'id' | 'sessionId' | 'kind' | 'endpointId' | 'params' | 'prompt' | 'seedUsed' | 'seedRequested' | 'selectedOutput'>;
+export type RerunSource = Pick<TurnRow, 'id' | 'sessionId' | 'kind' | 'endpointId' | 'params' | 'prompt' | 'seedUsed' | 'seedRequested' | 'selectedOutput' | 'referenceBlobs'>;
 
 /** Sends the turn again with its recorded used seed, chained from `parent`. */
 export async function rerunTurn(
@@ -130,12 +132,14 @@ export async function rerunTurn(
   change: { prompt?: string; params?: Record<string, unknown>; originKind?: 'replay-fresh' | 'whatif'; memo?: 'auto' | 'never' } = {},
 ): Promise<Turn> {
   const endpoint = engine.endpoints.get(original.endpointId ?? engine.defaultEndpoint);
-  const { image_url: _img, prompt: _p, ...recorded } = original.params;
+  const { prompt: _p, ...recorded } = withoutImages(original.params);
   const seed = original.seedUsed ?? original.seedRequested;
   const params = { ...recorded, ...(seed === null ? {} : { seed }), ...change.params };
   const prompt = change.prompt ?? original.prompt ?? '';
-  const validated = engine.validateRequest(endpoint, prompt, params);
+  // The same reference images again, from the archive: a fresh replay sends what the original did.
+  const validated = engine.validateRequest(endpoint, prompt, params, original.referenceBlobs.length);
   const turn = await engine.createTurn({
+    references: original.referenceBlobs,
     sessionId: original.sessionId,
     parent,
     kind: original.kind,

@@ -1,3 +1,4 @@
+import { withoutImages } from '../kontext/imageFields.js';
 import { ValidationError } from '../errors/ValidationError.js';
 import { KontextParamsOverrides } from '../kontext/schemas.js';
 import { checkPrompt } from '../kontext/checkPrompt.js';
@@ -56,12 +57,12 @@ export async function whatIf(
   const plan: WhatIfPlanStep[] = subtree.map((t) => {
     const endpoint = engine.endpoints.get(t.endpointId ?? engine.defaultEndpoint);
     const isRoot = t.id === root.id;
-    const { image_url: _i, prompt: _p, ...recorded } = t.params;
+    const { prompt: _p, ...recorded } = withoutImages(t.params);
     const params = isRoot ? { ...recorded, ...overrides } : recorded;
     const prompt = isRoot && newPrompt !== undefined ? newPrompt : (t.prompt ?? '');
     // Validate every step now, so a bad change is refused before anything is spent.
-    const validated = engine.validateRequest(endpoint, prompt, params);
-    return { original: t.id, parent: t.parentId!, prompt: validated.prompt as string, endpointId: endpoint.id, estimatedCostMicros: engine.estimateCostMicros(endpoint, validated) };
+    const validated = engine.validateRequest(endpoint, prompt, params, t.referenceBlobs.length);
+    return { original: t.id, parent: t.parentId!, prompt: validated.prompt as string, endpointId: endpoint.id, estimatedCostMicros: engine.estimateCostMicros(endpoint, validated, t.referenceBlobs.length) };
   });
   const estimatedCostMicros = plan.reduce((s, p) => s + p.estimatedCostMicros, 0);
   if (options.dryRun) return { dryRun: true, plan, estimatedCostMicros, mapping: {}, branches: {}, failed: [] };

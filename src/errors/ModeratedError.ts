@@ -1,11 +1,11 @@
 import { KontextError } from './KontextError.js';
 
-/** Which side of a job a provider's moderation refused. */
-export type ModerationStage = 'input' | 'output';
+/** Which side of a job a provider's moderation refused; `unknown` when its words do not say. */
+export type ModerationStage = 'input' | 'output' | 'unknown';
 
 /**
  * The provider refused the job on content grounds (BFL: `Request Moderated` for the input,
- * `Content Moderated` for the output). Kept apart from PROVIDER because retrying the same
+ * `Content Moderated` for the output; Replicate: a failed prediction flagged as sensitive). Kept apart from PROVIDER because retrying the same
  * request will not help, and because the user should see the provider's own words.
  */
 export class ModeratedError extends KontextError {

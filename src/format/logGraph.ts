@@ -10,7 +10,11 @@ type BranchAt = Pick<Branch, 'name' | 'turnId'>;
  * What `log` shows of a turn: the columns a query for a 10,000-turn tree has to read.
  * Turns and store rows are accepted as they are.
  */
-export type LogTurn = Pick<Turn, 'id' | 'parentId' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'> & Partial<Pick<Turn, 'drift'>>;
+export type LogTurn = Pick<Turn, 'id' | 'parentId' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode'> &
+  Partial<Pick<Turn, 'drift' | 'pinned'>> & {
+    /** A store summary row says it this way (`pinned` is the public Turn's). */
+    pinnedAt?: Date | null;
+  };
 
 export interface LogGraphOptions {
   /** Characters of the turn id shown. Default 8. */
@@ -38,6 +42,7 @@ export function describeTurn(turn: LogTurn, labels: readonly string[], idLength 
   if (turn.kind !== 'source') facts += ` · ${formatMicros(turn.costMicros)}`;
   if (turn.originKind) facts += ` · ${turn.originKind}`;
   if (turn.drift) facts += ` · ${driftFigure(turn.drift)}`;
+  if (turn.pinned || (turn.pinnedAt !== undefined && turn.pinnedAt !== null)) facts += ' · pinned';
   if (turn.status !== 'succeeded') facts += ` · ${turn.status}${turn.errorCode ? `: ${turn.errorCode}` : ''}`;
   // `id prompt  · seed 7 · $0.04`: the first fact is set off by two spaces.
   return facts === '' ? line : `${line} ${facts}`;

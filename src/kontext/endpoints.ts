@@ -1,8 +1,12 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors/ValidationError.js';
 import { BFL_ENDPOINTS } from './bflEndpoints.js';
+import type { EndpointCapabilities } from './capabilities.js';
+import { FAL_MULTI_IMAGE_ENDPOINTS } from './falEndpoints.js';
+import type { ImageLayout } from './imageFields.js';
+import { referenceUrls } from './imageSchemas.js';
 import { REPLICATE_ENDPOINTS } from './replicateEndpoints.js';
-import { KontextEditInput, KontextOutput, KontextTextToImageInput } from './schemas.js';
+import { ASPECT_RATIOS, KontextEditInput, KontextOutput, KontextTextToImageInput } from './schemas.js';
 
 export type EndpointKind = 'edit' | 'text-to-image';
 
@@ -23,8 +27,15 @@ export interface EndpointSpec {
   preferredResolutions?: readonly (readonly [width: number, height: number])[];
   /** Whether the request takes an exact `width`/`height` (none of the Kontext endpoints do). */
   takesExactSize?: boolean;
-  /** The price of one request from its params, where it depends on them (FLUX.2: megapixels). */
-  priceMicros?: (params: Record<string, unknown>) => number;
+  /**
+   * The price of one request from its params and how many reference images go with it, where
+   * it depends on them (FLUX.2: megapixels of the output and of every input image).
+   */
+  priceMicros?: (params: Record<string, unknown>, images: { references: number }) => number;
+  /** Reference images, sizes, aspect ratios, seed. Default: Kontext's (no references). */
+  capabilities?: EndpointCapabilities;
+  /** Where the request carries its images. Default `image_url` (+ `reference_image_urls`). */
+  imageLayout?: ImageLayout;
   /** The provider's limit on this model's jobs in flight at once (BFL: 6 for Kontext [max]). */
   maxInFlight?: number;
   /** The provider's own name of the model, where it differs from the id (`flux-kontext-pro`). */
@@ -47,6 +58,9 @@ export const FAL_KONTEXT_PRO_TEXT = 'fal-ai/flux-pro/kontext/text-to-image';
 export const FAL_KONTEXT_MAX_TEXT = 'fal-ai/flux-pro/kontext/max/text-to-image';
 export const LOCAL_KONTEXT_SIM = 'local/kontext-sim';
 export const LOCAL_KONTEXT_SIM_TEXT = 'local/kontext-sim/text-to-image';
+/** References the simulator takes (it pastes each into the picture, so tests can see them arrive). */
+export const LOCAL_MAX_REFERENCES = 4;
+const LocalEditInput = KontextEditInput.extend({ reference_image_urls: referenceUrls(LOCAL_MAX_REFERENCES) }).strict();
 
 /** Prices as fal lists them (pro $0.04, max $0.08 per image); override with `EndpointRegistry.withPrices`. */
 export const DEFAULT_ENDPOINTS: readonly EndpointSpec[] = [
@@ -54,8 +68,9 @@ export const DEFAULT_ENDPOINTS: readonly EndpointSpec[] = [
   { id: FAL_KONTEXT_MAX, kind: 'edit', provider: 'fal', title: 'FLUX.1 Kontext [max]', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 80_000, preferredResolutions: KONTEXT_PREFERRED_RESOLUTIONS },
   { id: FAL_KONTEXT_PRO_TEXT, kind: 'text-to-image', provider: 'fal', title: 'FLUX.1 Kontext [pro] text-to-image', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 40_000 },
   { id: FAL_KONTEXT_MAX_TEXT, kind: 'text-to-image', provider: 'fal', title: 'FLUX.1 Kontext [max] text-to-image', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 80_000 },
-  { id: LOCAL_KONTEXT_SIM, kind: 'edit', provider: 'local', title: 'Local Kontext simulator (offline, not a real model)', input: KontextEditInput, output: KontextOutput, priceMicrosPerImage: 0, preferredResolutions: KONTEXT_PREFERRED_RESOLUTIONS },
+  { id: LOCAL_KONTEXT_SIM, kind: 'edit', provider: 'local', title: 'Local Kontext simulator (offline, not a real model)', input: LocalEditInput, output: KontextOutput, priceMicrosPerImage: 0, preferredResolutions: KONTEXT_PREFERRED_RESOLUTIONS, capabilities: { maxReferences: LOCAL_MAX_REFERENCES, aspectRatios: ASPECT_RATIOS, sizes: null, seed: true } },
   { id: LOCAL_KONTEXT_SIM_TEXT, kind: 'text-to-image', provider: 'local', title: 'Local Kontext simulator, text-to-image (offline, not a real model)', input: KontextTextToImageInput, output: KontextOutput, priceMicrosPerImage: 0 },
+  ...FAL_MULTI_IMAGE_ENDPOINTS,
   ...BFL_ENDPOINTS,
   ...REPLICATE_ENDPOINTS,
 ];
@@ -116,8 +131,11 @@ export class EndpointRegistry {
   }
 }
 
-/** Price of a request before it is sent: price per image × images asked for. */
-export function estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>): number {
+/**
+ * Price of a request before it is sent: price per image × images asked for, where the price of
+ * one may depend on the requested size and the number of reference images sent with it.
+ */
+export function estimateCostMicros(endpoint: EndpointSpec, params: Record<string, unknown>, references = 0): number {
   const images = typeof params.num_images === 'number' ? params.num_images : 1;
-  return (endpoint.priceMicros ? endpoint.priceMicros(params) : endpoint.priceMicrosPerImage) * images;
+  return (endpoint.priceMicros ? endpoint.priceMicros(params, { references }) : endpoint.priceMicrosPerImage) * images;
 }

@@ -6,7 +6,9 @@ import { z } from 'zod';
  * the library call, the CLI flags, the HTTP body and the OpenAPI document all validate with them.
  */
 
-export const ASPECT_RATIOS = ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21'] as const;
+import { ASPECT_RATIOS } from './aspectRatios.js';
+
+export { ASPECT_RATIOS };
 export const OUTPUT_FORMATS = ['jpeg', 'png'] as const;
 /** fal takes these as strings, not numbers: `"2"` is valid, `2` is not. */
 export const SAFETY_TOLERANCES = ['1', '2', '3', '4', '5', '6'] as const;

@@ -28,7 +28,7 @@ export interface Output {
 /**
  * One step of a session's tree: a source image (the root), a text-to-image generation, or an
  * edit of its parent's picked output. Once finished, a turn never changes except which
- * output is picked.
+ * output is picked and whether it is pinned.
  */
 export interface Turn {
   id: string;
@@ -63,9 +63,12 @@ export interface Turn {
   selectedOutput: number;
   /** sha256 of the image this turn edited (its parent's picked output then). */
   inputBlob: string | null;
+  /** sha256 of each reference image sent beside the input image, in the order sent (empty for most turns). */
+  referenceBlobs: string[];
   /** The turn this one reused (memo, exact replay) or re-ran (fresh replay, what-if). */
   originTurnId: string | null;
-  originKind: 'memo' | 'replay-exact' | 'replay-fresh' | 'whatif' | null;
+  /** `fork`: a copy of the turn `originTurnId` names, made by `engine.fork` into this session. */
+  originKind: 'memo' | 'replay-exact' | 'replay-fresh' | 'whatif' | 'fork' | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -76,4 +79,6 @@ export interface Turn {
   drift: TurnDrift | null;
   /** This turn's own quality choices (region preservation), over the session's. */
   qualityOptions: TurnQualityOptions | null;
+  /** Marked as a favourite (`engine.pin`); listed by `engine.pins`. */
+  pinned: boolean;
 }

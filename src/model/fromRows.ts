@@ -59,6 +59,7 @@ export function turnFromRow(row: TurnRow, outputs: readonly OutputRow[]): Turn {
     costMicros: row.costMicros,
     selectedOutput: row.selectedOutput,
     inputBlob: row.inputBlob,
+    referenceBlobs: [...row.referenceBlobs],
     originTurnId: row.originTurnId,
     originKind: row.originKind,
     createdAt: row.createdAt,
@@ -68,6 +69,7 @@ export function turnFromRow(row: TurnRow, outputs: readonly OutputRow[]): Turn {
     sizes: row.sizes,
     drift: row.drift,
     qualityOptions: row.qualityOptions,
+    pinned: row.pinnedAt !== null,
   };
 }
 

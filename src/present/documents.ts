@@ -4,7 +4,9 @@ import type { EngineEvent } from '../engine/events.js';
 import { formatMicros } from '../format/logGraph.js';
 import type { Branch, Output, Session, Turn } from '../model/index.js';
 import type { SubtreeDeletion } from '../store/SessionStore.js';
-import type { BranchJson, EventJson, HeadJson, OutputJson, SessionJson, SubtreeDeletionJson, TreeJson, TurnJson } from './schemas.js';
+import type { EndpointSpec } from '../kontext/endpoints.js';
+import { capabilitiesOf } from '../kontext/capabilities.js';
+import type { BranchJson, EndpointJson, EventJson, HeadJson, OutputJson, SessionJson, SubtreeDeletionJson, TreeJson, TurnJson } from './schemas.js';
 
 /**
  * The one presenter: engine objects as the documents the HTTP API answers, the CLI prints with
@@ -73,6 +75,7 @@ export function turnDoc(t: Turn, address: ImageAddress): z.output<typeof TurnJso
     selectedOutput: t.selectedOutput,
     image: picked ? address(picked.blobHash) : null,
     inputBlob: t.inputBlob,
+    references: t.referenceBlobs.map(address),
     originTurnId: t.originTurnId,
     originKind: t.originKind,
     createdAt: t.createdAt.toISOString(),
@@ -81,6 +84,7 @@ export function turnDoc(t: Turn, address: ImageAddress): z.output<typeof TurnJso
     outputs: t.outputs.map((o) => outputDoc(o, t, address)),
     sizes: t.sizes,
     drift: t.drift,
+    pinned: t.pinned,
   };
 }
 
@@ -104,4 +108,22 @@ export function subtreeDeletionDoc(d: SubtreeDeletion): z.output<typeof SubtreeD
 export function eventDoc(e: EngineEvent): z.output<typeof EventJson> {
   const { logs, ...rest } = e as EngineEvent & { logs?: readonly { message: string; level?: string; timestamp?: string }[] };
   return logs ? { ...rest, logs: logs.map((l) => ({ ...l })) } : rest;
+}
+
+/** An endpoint of the registry as users choose one: its price and what it can take. */
+export function endpointDoc(e: EndpointSpec): z.output<typeof EndpointJson> {
+  const { maxReferences, aspectRatios, sizes, seed } = capabilitiesOf(e);
+  return {
+    id: e.id,
+    kind: e.kind,
+    provider: e.provider,
+    title: e.title,
+    priceMicros: e.priceMicrosPerImage,
+    price: formatMicros(e.priceMicrosPerImage),
+    pricedBySize: e.priceMicros !== undefined,
+    maxReferences,
+    aspectRatios: [...aspectRatios],
+    sizes: sizes && { ...sizes },
+    seed,
+  };
 }

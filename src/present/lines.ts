@@ -25,6 +25,7 @@ export function turnLines(turn: Turn, address: ImageAddress, labels: readonly st
   const lines = [describeTurn(turn, labels, idLength)];
   if (turn.errorMessage) lines.push(`  error: ${turn.errorCode}: ${turn.errorMessage}`);
   for (const o of turn.outputs) lines.push(`  ${imageLine(o, turn, address)}`);
+  turn.referenceBlobs.forEach((hash, i) => lines.push(`  ref ${i + 1}  ${address(hash)}`));
   return lines;
 }
 

@@ -55,6 +55,7 @@ export const TurnJson = z
     selectedOutput: z.number().int(),
     image: ImageAddress.nullable().meta({ description: 'The picked output, or null when the turn has none.' }),
     inputBlob: Hash.nullable(),
+    references: z.array(ImageAddress).meta({ description: 'The reference images sent beside the input image, in order (empty for most turns).' }),
     originTurnId: z.string().nullable(),
     originKind: z.string().nullable(),
     createdAt: Timestamp,
@@ -63,6 +64,7 @@ export const TurnJson = z
     outputs: z.array(OutputJson),
     sizes: TurnSizesJson.nullable(),
     drift: TurnDriftJson.nullable(),
+    pinned: z.boolean().meta({ description: 'Marked as a favourite (PUT …/turns/:turn/pin); GET …/pins lists them.' }),
   })
   .meta({ id: 'Turn' });
 
@@ -144,3 +146,21 @@ export const EventJson = z
 export const ErrorJson = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) })
   .meta({ id: 'Error' });
+
+export const EndpointJson = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['edit', 'text-to-image']),
+    provider: z.string(),
+    title: z.string(),
+    priceMicros: z.number().int().meta({ description: 'Price of one image at the default size in micro-dollars; FLUX.2 prices by megapixel, so larger sizes and references cost more.' }),
+    price: z.string().meta({ description: 'priceMicros in dollars: $0.04.' }),
+    pricedBySize: z.boolean().meta({ description: 'Whether the price depends on the requested size and the number of input images (FLUX.2).' }),
+    maxReferences: z.number().int().meta({ description: 'Reference images an edit may send beside the chained one.' }),
+    aspectRatios: z.array(z.string()),
+    sizes: z.object({ min: z.number().int(), max: z.number().int(), multipleOf: z.number().int() }).nullable().meta({ description: 'Exact width/height it takes, or null.' }),
+    seed: z.boolean().meta({ description: 'Whether a request may fix the seed.' }),
+  })
+  .meta({ id: 'Endpoint' });
+
+export const EndpointListJson = z.object({ endpoints: z.array(EndpointJson) }).meta({ id: 'EndpointList' });

@@ -26,8 +26,31 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** A callback a provider is asked to make when the job ends (see `SubmitOptions.webhook`). */
+export interface WebhookRequest {
+  /** Where the provider posts, e.g. `https://kontext.example.com/webhooks/fal`. */
+  url: string;
+  /** The secret the provider signs with, for a provider whose request carries one (BFL). Never stored. */
+  secret?: string;
+}
+
+export interface SubmitOptions extends CallOptions {
+  /**
+   * Ask the provider to call back when the job ends. A provider that can records it in the
+   * job's handle (`webhook: true`), so any process's `wait` knows a webhook is coming.
+   */
+  webhook?: WebhookRequest;
+}
+
 export interface WaitOptions extends CallOptions {
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * For a job submitted with a webhook: resolves when its (verified) webhook arrives or a
+   * fallback deadline passes. The provider then sends no status polls until it resolves, and
+   * after a webhook fetches the result at once; after the deadline it polls as usual.
+   * Ignored for jobs submitted without one.
+   */
+  wakeUp?: (signal: AbortSignal) => Promise<'webhook' | 'deadline'>;
   /**
    * The job's input image as the engine archived it (an edit turn's `inputBlob`), for a
    * provider that keeps no copy of its own to resume a job with after a restart: the local
@@ -35,6 +58,8 @@ export interface WaitOptions extends CallOptions {
    * job. fal keeps its jobs' inputs itself and ignores this.
    */
   inputImage?: Pick<ImageSource, 'hash' | 'load'>;
+  /** The job's reference images as the engine archived them, in order, for the same purpose. */
+  referenceImages?: readonly Pick<ImageSource, 'hash' | 'load'>[];
 }
 
 /** An image the engine wants to send: the archived bytes, and the provider URL it came from if any. */
@@ -66,7 +91,7 @@ export interface Provider {
    */
   prepareImage(image: ImageSource, options?: CallOptions): Promise<string>;
   /** Submits once. Never repeats a submit that may have been accepted (AmbiguousSubmitError instead). */
-  submit(endpointId: string, input: Record<string, unknown>, options?: CallOptions): Promise<SubmittedJob>;
+  submit(endpointId: string, input: Record<string, unknown>, options?: SubmitOptions): Promise<SubmittedJob>;
   /** Waits for the job to finish and returns its validated output; works for a job submitted by an earlier process. */
   wait(endpointId: string, job: SubmittedJob, options?: WaitOptions): Promise<KontextOutput>;
   /** Asks the provider to cancel the job; resolves when the request was made. */

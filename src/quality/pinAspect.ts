@@ -1,3 +1,4 @@
+import { capabilitiesOf } from '../kontext/capabilities.js';
 import type { EndpointSpec } from '../kontext/endpoints.js';
 import { nearestAspectRatio } from './aspect.js';
 import type { ImageSize } from './types.js';
@@ -12,6 +13,8 @@ import type { ImageSize } from './types.js';
 export function pinAspect(params: Record<string, unknown>, source: ImageSize | null, endpoint: EndpointSpec, enabled: boolean): { params: Record<string, unknown>; pinned: string | null } {
   if (!enabled || !source || endpoint.kind !== 'edit' || params.aspect_ratio !== undefined) return { params, pinned: null };
   if (endpoint.takesExactSize) return { params: { ...params, width: source.width, height: source.height }, pinned: `${source.width}x${source.height}` };
+  // An endpoint without aspect ratios (fal's FLUX.2 edit keeps the input's shape itself) gets none.
+  if (capabilitiesOf(endpoint).aspectRatios.length === 0) return { params, pinned: null };
   const ratio = nearestAspectRatio(source);
   return { params: { ...params, aspect_ratio: ratio }, pinned: ratio };
 }

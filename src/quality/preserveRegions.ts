@@ -38,7 +38,13 @@ export async function preserveRegions(parent: Buffer, output: Buffer, contentTyp
     }
   }
   // The blend itself is libvips': the output, with the feathered mask as its alpha, laid over the parent.
-  const alpha = await sharp(mask, { raw: { width: w, height: h, channels: 1 } }).blur(FEATHER_SIGMA).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer();
+  // libvips hands a blurred one-band image back as sRGB (three bands); the alpha must stay one.
+  const alpha = await sharp(mask, { raw: { width: w, height: h, channels: 1 } })
+    .blur(FEATHER_SIGMA)
+    .resize(size.width, size.height, { fit: 'fill' })
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer();
   const rgb = await decodeRgb(output, size);
   const overlay = await sharp(rgb.data, { raw: { width: size.width, height: size.height, channels: 3 } }).joinChannel(alpha, { raw: { width: size.width, height: size.height, channels: 1 } }).raw().toBuffer();
   const image = sharp(parent)

@@ -35,7 +35,7 @@ export class Access {
   }
 
   /**
-   * Whether the image is an input or output of one of the owner's sessions. A sha256 is hard to
+   * Whether the image is an input, reference or output of one of the owner's sessions. A sha256 is hard to
    * guess, but whoever holds a picture can compute its hash: without this check they could
    * learn that another user uploaded it.
    */
@@ -45,7 +45,7 @@ export class Access {
     if (this.grants.has(key)) return true;
     for (const session of await this.engine.listSessions({ owner })) {
       const { turns } = await this.engine.tree(session.id);
-      if (turns.some((t) => t.inputBlob === hash || t.outputs.some((o) => o.blobHash === hash))) {
+      if (turns.some((t) => t.inputBlob === hash || t.referenceBlobs.includes(hash) || t.outputs.some((o) => o.blobHash === hash))) {
         if (this.grants.size >= MAX_CACHED_GRANTS) this.grants.clear();
         this.grants.add(key);
         return true;

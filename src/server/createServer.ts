@@ -21,6 +21,7 @@ import { pageRoutes } from './routes/page.js';
 import { replayRoutes } from './routes/replay.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { turnRoutes } from './routes/turns.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { StreamRegistry } from './sse.js';
 import { createSsrfGuard, type SsrfGuardOptions } from '../net/ssrf/guard.js';
 import { parseTokens, TokenTable, type TokenSpec } from './tokens.js';
@@ -140,6 +141,8 @@ export function createServer(engine: SessionEngine, options: CreateServerOptions
   app.use('/mcp', auth);
   app.route('/', mcp.app);
   app.use('*', bodyLimits(ctx.limits));
+  // No bearer token here: each provider's signature is checked instead (src/webhooks/).
+  app.route('/', webhookRoutes(engine));
 
   for (const routes of [sessionRoutes, turnRoutes, navigationRoutes, branchRoutes, replayRoutes, eventRoutes, bundleRoutes, imageRoutes]) {
     app.route('/', routes(ctx));

@@ -25,6 +25,7 @@ import {
   TreeJson,
   TurnJson,
   SubtreeDeletionJson,
+  ForkBody,
   DeleteTurnQuery,
   TurnPath,
   UpdateSessionBody,
@@ -33,6 +34,7 @@ import {
   WhatIfBody,
   WhatIfJson,
 } from './schemas.js';
+import { EndpointListJson } from '../present/schemas.js';
 
 type Responses = ZodOpenApiOperationObject['responses'];
 
@@ -87,8 +89,21 @@ const paths: ZodOpenApiPathsObject = {
   '/sessions/{sessionId}/tree': {
     get: op('Every turn (with outputs) and branch of a session', { requestParams: sessionScoped, responses: { ...ok('The tree', TreeJson), ...errors() } }),
   },
+  '/sessions/{sessionId}/fork': {
+    post: op('Copy the path root → turn (or with whole, the whole tree) into a new session of yours; images are shared, copies cost nothing, running turns are not copied', {
+      requestParams: sessionScoped,
+      requestBody: jsonBody(ForkBody),
+      responses: { ...ok('The new session and its HEAD (the copy of the turn); Location names it', HeadJson, '201'), ...errors('409', '413', '422') },
+    }),
+  },
+  '/sessions/{sessionId}/pins': {
+    get: op('The pinned turns of a session, in the order they were pinned', { requestParams: sessionScoped, responses: { ...ok('The pinned turns', TurnList), ...errors() } }),
+  },
   '/sessions/{sessionId}/cost': {
     get: op('Spend per turn, per branch and in total (micro-dollars)', { requestParams: sessionScoped, responses: { ...ok('Costs', CostJson), ...errors() } }),
+  },
+  '/endpoints': {
+    get: op('The endpoints an edit may use: provider, price, reference images, sizes, aspect ratios, seed (no token needed)', { security: [], responses: { ...ok('Endpoints', EndpointListJson) } }),
   },
   '/sessions/{sessionId}/turns': {
     post: op('Edit: a new turn from HEAD or any turn (202 and runs in the background, or 201 when done with ?wait=true)', {
@@ -116,6 +131,10 @@ const paths: ZodOpenApiPathsObject = {
       requestBody: jsonBody(PickBody),
       responses: { ...ok('The turn', TurnJson), ...errors('422') },
     }),
+  },
+  '/sessions/{sessionId}/turns/{turn}/pin': {
+    put: op('Pin the turn as a favourite (again: no change); refused (409) unless it succeeded', { requestParams: turnScoped, responses: { ...ok('The turn', TurnJson), ...errors('409') } }),
+    delete: op('Unpin the turn (when not pinned: no change)', { requestParams: turnScoped, responses: { ...ok('The turn', TurnJson), ...errors() } }),
   },
   '/sessions/{sessionId}/turns/{turn}/cancel': {
     post: op('Cancel a turn in flight', { requestParams: turnScoped, responses: { ...ok('The cancelled turn', TurnJson), ...errors('409') } }),
@@ -192,7 +211,21 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         '200': { description: 'The image bytes', content: { 'image/*': { schema: z.string().meta({ format: 'binary' }) } } },
         '304': { description: 'Not modified' },
+        '307': { description: 'Where the archive presigns (S3 with KONTEXT_S3_PRESIGN): the bytes are at the `Location` URL, valid for that many seconds' },
         ...errors(),
+      },
+    }),
+  },
+  '/webhooks/{provider}': {
+    post: op("A provider's webhook (fal, bfl, replicate): no bearer token, the provider's signature is checked; it only wakes the turn, which fetches its result from the provider", {
+      security: [],
+      requestParams: { path: z.object({ provider: z.enum(['fal', 'bfl', 'replicate']) }) },
+      requestBody: { required: true, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+      responses: {
+        ...ok('Taken (woke or resumed its turn) or ignored (replayed, or no unfinished turn has the job)', z.object({ outcome: z.enum(['woke', 'resumed', 'ignored']), reason: z.string().optional() })),
+        '401': { description: 'Forged, unsigned or stale (more than 5 minutes off): nothing changed', ...json(ErrorJson) },
+        '404': { description: 'No such provider, or webhooks are off (no KONTEXT_PUBLIC_URL)', ...json(ErrorJson) },
+        '413': { description: 'Body over the limit', ...json(ErrorJson) },
       },
     }),
   },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import 'zod-openapi';
+import { ForkOptionsSchema } from '../engine/fork.js';
 import { KontextEditInput, KontextParamsOverrides as LibraryParamsOverrides } from '../kontext/schemas.js';
 import { Hash, Id } from '../present/schemas.js';
 import { QualitySettingsSchema } from '../quality/settings.js';
@@ -101,9 +102,22 @@ export const EditBody = z
     candidate: z.number().int().min(0).max(3).optional().meta({ description: "Which output of that turn to continue from. Default its picked one." }),
     endpoint: EndpointId.optional(),
     memo: z.enum(['auto', 'always', 'never']).optional().meta({ description: 'Reuse an identical earlier result: auto (only with a fixed seed), always, never.' }),
+    references: z
+      .array(z.string().min(1))
+      .max(16)
+      .optional()
+      .meta({
+        description:
+          "Reference images sent beside the chained one, in order: each a data:image/…;base64, URL, an http(s) URL (downloaded through the SSRF guard) or /images/<hash> of an image of your sessions. At most the endpoint's maxReferences (GET /endpoints).",
+      }),
   })
   .strict()
   .meta({ id: 'Edit' });
+
+export const ForkBody = z
+  .object({ turn: TurnRef.meta({ description: 'The turn to fork at: HEAD of the new session goes to its copy.' }), ...ForkOptionsSchema.shape })
+  .strict()
+  .meta({ id: 'Fork' });
 
 export const PickBody = z.object({ index: z.number().int().min(0).max(3) }).strict().meta({ id: 'Pick' });
 export const CheckoutBody = z.object({ ref: TurnRef }).strict().meta({ id: 'Checkout' });

@@ -1,3 +1,5 @@
+import { withoutImages } from '../kontext/imageFields.js';
+
 /** JSON with sorted keys, so two param objects compare equal regardless of key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
@@ -7,8 +9,13 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-/** Whether a stored turn's params equal a request's, the image aside (it is compared by content hash). */
-export function sameParamsBesideImage(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const withoutImage = ({ image_url: _ignored, ...rest }: Record<string, unknown>) => canonicalJson(rest);
-  return withoutImage(a) === withoutImage(b);
+/**
+ * Whether a stored turn's request equals another, the images aside: they are compared by content
+ * hash (the input blob, then the reference blobs in order), so the URLs they were sent as do not matter.
+ */
+export function sameRequestBesideImages(
+  a: { params: Record<string, unknown>; referenceBlobs?: readonly string[] },
+  b: { params: Record<string, unknown>; referenceBlobs?: readonly string[] },
+): boolean {
+  return canonicalJson(withoutImages(a.params)) === canonicalJson(withoutImages(b.params)) && canonicalJson(a.referenceBlobs ?? []) === canonicalJson(b.referenceBlobs ?? []);
 }

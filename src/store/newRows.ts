@@ -43,6 +43,7 @@ export function newTurnRow(id: string, depth: number, input: NewTurn, options: A
     costMicros: options.reserveMicros ?? 0,
     selectedOutput: 0,
     inputBlob: input.inputBlob ?? null,
+    referenceBlobs: [...(input.referenceBlobs ?? [])],
     originTurnId: input.originTurnId ?? null,
     originKind: input.originKind ?? null,
     submitAttemptedAt: null,
@@ -54,6 +55,7 @@ export function newTurnRow(id: string, depth: number, input: NewTurn, options: A
     sizes: input.sizes ?? null,
     qualityOptions: input.qualityOptions ?? null,
     drift: null,
+    pinnedAt: null,
   };
   // A finished turn (memo hit, exact replay, source image) is written finished in one insert.
   if (options.complete) return { ...row, ...definedOnly(options.complete.patch ?? {}), status: 'succeeded' };

@@ -15,6 +15,19 @@ export const MIN_ID_PREFIX = 4;
 
 const REF_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,99}$/;
 
+/**
+ * A new turn id from `newId` that none of `names` (branch names) is the start of, so a prefix of
+ * at least MIN_ID_PREFIX characters names one thing only. Gives up after a few tries: with 71
+ * bits of id a clash is already vanishingly rare.
+ */
+export function idAvoidingPrefixes(newId: () => string, names: readonly string[]): string {
+  const long = names.filter((n) => n.length >= MIN_ID_PREFIX);
+  for (let attempt = 0; ; attempt++) {
+    const id = newId();
+    if (!long.some((n) => id.startsWith(n)) || attempt >= 16) return id;
+  }
+}
+
 /** Throws a ValidationError (field `branch`) unless `name` is a valid branch name. */
 export function validateRefName(name: string): void {
   // HEAD and its relatives are how turns are named (`HEAD~2`): a branch called so would shadow them.

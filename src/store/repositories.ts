@@ -27,6 +27,8 @@ export interface NewTurn {
   params?: Record<string, unknown>;
   seedRequested?: number | null;
   inputBlob?: string | null;
+  /** Archived reference images sent beside the input, in order. Default none. */
+  referenceBlobs?: readonly string[];
   originTurnId?: string | null;
   originKind?: TurnRow['originKind'];
   sizes?: TurnRow['sizes'];
@@ -100,7 +102,7 @@ export interface AppendOptions {
 }
 
 /** What `kontext log` shows of a turn. */
-export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode' | 'drift'>;
+export type TurnSummary = Pick<TurnRow, 'id' | 'parentId' | 'depth' | 'kind' | 'status' | 'prompt' | 'seedUsed' | 'costMicros' | 'originKind' | 'errorCode' | 'drift' | 'pinnedAt'>;
 
 /** The rows of one whole session, as a bundle carries them. */
 export interface SessionGraph {
@@ -184,8 +186,24 @@ export interface TurnRepository {
   turnSummaries(sessionId: string): Promise<IterableIterator<TurnSummary>>;
   /** Unfinished turns (pending, submitted, running), oldest first, in every session or one. */
   inFlightTurns(sessionId?: string): Promise<TurnRow[]>;
-  /** A succeeded turn with the same endpoint, input image, fixed seed and params, whose outputs may be reused. */
-  findMemo(key: { endpointId: string; inputBlob: string | null; seed: number; params: Record<string, unknown> }): Promise<TurnRow | undefined>;
+  /** A succeeded turn with the same endpoint, input and reference images, fixed seed and params, whose outputs may be reused. */
+  findMemo(key: { endpointId: string; inputBlob: string | null; referenceBlobs?: readonly string[]; seed: number; params: Record<string, unknown> }): Promise<TurnRow | undefined>;
+  /**
+   * The unfinished turn a provider's job belongs to, if any: a webhook names its job by the
+   * provider's request id. Finished turns are not looked at (a webhook for one changes nothing).
+   */
+  findInFlightTurnByRequest(provider: string, requestId: string): Promise<TurnRow | undefined>;
+  /**
+   * Copies the path root → `turnId` (or with `whole` the session's whole tree) into a new
+   * session of the same owner, in one transaction that reads what it copies: a delete or an
+   * archive collection running meanwhile sees the fork whole or not at all. planFork.ts says
+   * what is copied. Refused (CONFLICT) unless the turn has succeeded: HEAD of the fork goes there.
+   */
+  forkSession(turnId: string, options?: { whole?: boolean; title?: string }): Promise<{ session: SessionRow; copies: Map<string, string>; skipped: string[] }>;
+  /** Pins or unpins a succeeded turn (idempotent: pinning again keeps the first pin's time). */
+  setPinned(turnId: string, pinned: boolean): Promise<TurnRow>;
+  /** A session's pinned turns, in the order they were pinned. */
+  pinnedTurns(sessionId: string): Promise<TurnRow[]>;
   /** Deletes a turn and everything below it (refused while any of it is unfinished, and for the root). */
   deleteSubtree(turnId: string, options?: { deleteBranches?: boolean }): Promise<SubtreeDeletion>;
 }
@@ -227,4 +245,16 @@ export interface BlobRepository {
   /** Records a blob's metadata (idempotent: the same hash is the same bytes). */
   recordBlob(blob: NewBlob): Promise<BlobRow>;
   findBlob(hash: string): Promise<BlobRow | undefined>;
+  /**
+   * For archive collection, as of one moment: every blob hash a row refers to, and when the
+   * oldest unfinished turn was written (null when none is): any blob put since then may be one
+   * a running turn is about to record.
+   */
+  blobReferences(): Promise<{ referenced: Set<string>; oldestInFlightAt: Date | null }>;
+  /**
+   * Of `hashes`, those that no row refers to now, with their metadata rows deleted (`dryRun`:
+   * only found), in one transaction. Once a blob's row is gone, a row referring to it fails its
+   * foreign key unless its writer records the blob again: so the bytes of the hashes returned may go.
+   */
+  releaseUnreferencedBlobs(hashes: readonly string[], options?: { dryRun?: boolean }): Promise<{ hashes: string[]; rows: number }>;
 }

@@ -51,8 +51,10 @@ export interface TurnRow {
   costMicros: number;
   selectedOutput: number;
   inputBlob: string | null;
+  /** Archived reference images sent beside the input, in order (empty for most turns). */
+  referenceBlobs: string[];
   originTurnId: string | null;
-  originKind: 'memo' | 'replay-exact' | 'replay-fresh' | 'whatif' | null;
+  originKind: 'memo' | 'replay-exact' | 'replay-fresh' | 'whatif' | 'fork' | null;
   /** Set just before the submit is sent: a resume must not submit such a turn again. */
   submitAttemptedAt: Date | null;
   leaseOwner: string | null;
@@ -63,6 +65,8 @@ export interface TurnRow {
   sizes: TurnSizes | null;
   qualityOptions: TurnQualityOptions | null;
   drift: TurnDrift | null;
+  /** When the turn was pinned as a favourite, or null. */
+  pinnedAt: Date | null;
 }
 
 export interface OutputRow {

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BlobStore } from '../../src/blobs/S3BlobStore.js';
 import { MemoryBlobStore } from '../../src/blobs/MemoryBlobStore.js';
 import { openEngine } from '../../src/engine/openEngine.js';
 import { SessionEngine } from '../../src/engine/SessionEngine.js';
+import { collectGarbage } from '../../src/engine/collectGarbage.js';
 import { IntegrityError, NetworkError, NotFoundError, ValidationError } from '../../src/errors/index.js';
 import { createLocalProvider } from '../../src/providers/local/index.js';
 import { SessionStore } from '../../src/store/SessionStore.js';
@@ -145,5 +146,34 @@ describe('S3BlobStore against an S3-compatible server on loopback', () => {
     expect(await keys()).toContain(`kontext/blobs/${turn.outputs[0]!.blobHash.slice(0, 2)}/${turn.outputs[0]!.blobHash}`);
     expect(existsSync(join(dataDir, 'blobs'))).toBe(false);
     expect(await store.has(turn.outputs[0]!.blobHash)).toBe(true);
+  });
+
+  it('archive collection lists the bucket, deletes an unreferenced blob and an old temporary upload, and keeps what a turn refers to', async () => {
+    // A prefix of its own: the other tests' objects are not this store's to collect.
+    const archive = S3BlobStore.connect({ endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'gc-test/', ...S3_TEST_CREDENTIALS });
+    try {
+      const sessions = SessionStore.inMemory();
+      const engine = new SessionEngine({ store: sessions, blobs: archive, providers: [createLocalProvider()] });
+      const session = await engine.startSession({ image: { bytes: await testImage() } });
+      const kept = await engine.edit(session.id, 'make it red', { seed: 1 });
+      const gone = await engine.edit(session.id, 'make it night', { seed: 2 });
+      await engine.deleteSubtree(session.id, gone.id);
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'gc-test/tmp/killed-upload', Body: Buffer.alloc(300) }));
+      const listed = [];
+      for await (const blob of archive.list()) listed.push(blob.hash);
+      expect(listed.sort()).toEqual([kept.inputBlob!, kept.outputs[0]!.blobHash, gone.outputs[0]!.blobHash].sort());
+      // A delete that a put raced (its object is newer than the time given) leaves the object.
+      expect(await archive.delete(gone.outputs[0]!.blobHash, { ifLastPutBefore: Date.now() - 60 * 60 * 1000 })).toBe(false);
+
+      // Two hours on: every object is past the grace period.
+      const report = await collectGarbage({ store: sessions, blobs: archive, now: () => Date.now() + 2 * 60 * 60 * 1000 }, { dryRun: false });
+      expect(report.blobs.hashes).toEqual([gone.outputs[0]!.blobHash]);
+      expect(report.temporary).toEqual({ count: 1, bytes: 300 });
+      const left = await keys();
+      expect(left.filter((k) => k.startsWith('gc-test/')).sort()).toEqual([kept.inputBlob!, kept.outputs[0]!.blobHash].map((h) => `gc-test/blobs/${h.slice(0, 2)}/${h}`).sort());
+      expect(sha256(await archive.get(kept.outputs[0]!.blobHash))).toBe(kept.outputs[0]!.blobHash);
+    } finally {
+      await archive.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ afterEach(async () => {
   ws = undefined;
 });
 
-const COMMANDS = ['new', 'edit', 'log', 'show', 'checkout', 'undo', 'redo', 'branch', 'pick', 'rm', 'replay', 'whatif', 'cancel', 'resume', 'cost', 'sessions', 'use', 'export', 'import', 'open', 'serve'];
+const COMMANDS = ['new', 'edit', 'log', 'show', 'checkout', 'undo', 'redo', 'branch', 'pick', 'rm', 'fork', 'pin', 'unpin', 'pins', 'replay', 'whatif', 'cancel', 'resume', 'cost', 'sessions', 'use', 'export', 'import', 'gc', 'open', 'serve'];
 
 /** The option entries of a help text: a line `  -x, --flag …` and the wrapped lines under it. */
 function optionEntries(help: string): string[] {

@@ -100,6 +100,7 @@ async function buildSession(deps: BundleDeps, options: { prompt?: string } = {})
   );
   await store.completeTurn(withHat.id, [{ index: 0, ...hat }], { seedUsed: 7, costMicros: 40_000 });
   await store.setRef(session.id, 'hat', withHat.id);
+  await store.setPinned(withHat.id, true);
 
   const failed = await store.appendTurn({ sessionId: session.id, parentId: edit.id, kind: 'edit', endpointId: 'fal-ai/flux-pro/kontext', prompt: 'x', inputBlob: darkRed.blobHash });
   await store.transitionTurn(failed.id, 'failed', {
@@ -354,6 +355,24 @@ describe('refused bundles leave the store and the archive unchanged', () => {
     }));
     const target = freshDeps();
     expect(await importBundle(target, older)).toMatchObject({ sessionId: built.session.id, turns: 4 });
+  });
+
+  it('pins travel in the bundle, and a version-2 bundle, written before pins, imports with its turns unpinned', async () => {
+    const { source, built, file } = await exportedBundle();
+    const current = freshDeps();
+    await importBundle(current, file);
+    expect((await current.store.pinnedTurns(built.session.id)).map((t) => t.id)).toEqual([built.turns.withHat.id]);
+    const pinnedAt = (await source.store.getTurn(built.turns.withHat.id)).pinnedAt;
+    expect(pinnedAt).toBeInstanceOf(Date);
+    expect((await current.store.getTurn(built.turns.withHat.id)).pinnedAt).toEqual(pinnedAt);
+
+    const older = await rewriteBundle(file, (dir) => editManifest(dir, (m) => {
+      m.version = 2;
+      for (const turn of m.turns) delete turn.pinnedAt;
+    }));
+    const target = freshDeps();
+    expect(await importBundle(target, older)).toMatchObject({ sessionId: built.session.id, turns: 4 });
+    expect(await target.store.pinnedTurns(built.session.id)).toEqual([]);
   });
 
   it.each([

@@ -1,9 +1,11 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { MemoryBlobStore } from '../../src/blobs/MemoryBlobStore.js';
 import { SessionEngine } from '../../src/engine/SessionEngine.js';
 import type { Turn } from '../../src/model/index.js';
 import { createLocalProvider } from '../../src/providers/local/index.js';
 import { measureDrift } from '../../src/quality/measureDrift.js';
+import { preserveRegions } from '../../src/quality/preserveRegions.js';
 import { SessionStore } from '../../src/store/SessionStore.js';
 import { sceneImage } from '../providers/local/fixtures.js';
 
@@ -50,5 +52,30 @@ describe('region-preserving edits', () => {
     const other = await engine.edit(session.id, "add text 'B'", { seed: 2 });
     expect(one.outputs).toHaveLength(2);
     expect(other.outputs).toHaveLength(1);
+  });
+});
+
+describe('preserveRegions, pixel by pixel', () => {
+  it("puts the parent's pixels back everywhere but the edited corner, and keeps the edit there", async () => {
+    const [width, height] = [96, 64];
+    const parent = await sharp({ create: { width, height, channels: 3, background: { r: 120, g: 140, b: 160 } } }).png().toBuffer();
+    // The "model's" output: a red block in the top-left corner, and a global colour shift everywhere else.
+    const block = await sharp({ create: { width: 24, height: 16, channels: 3, background: { r: 230, g: 20, b: 20 } } }).png().toBuffer();
+    const output = await sharp({ create: { width, height, channels: 3, background: { r: 132, g: 150, b: 150 } } })
+      .composite([{ input: block, left: 0, top: 0 }])
+      .png()
+      .toBuffer();
+    const { bytes } = await preserveRegions(parent, output, 'image/png');
+    const { data } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) => [...data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)];
+    expect(pixel(6, 4)).toEqual([230, 20, 20]);
+    // Well away from the block (beyond the grown, feathered edge), every pixel is the parent's.
+    const notParent: string[] = [];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if ((x >= 48 || y >= 32) && pixel(x, y).join() !== '120,140,160') notParent.push(`(${x}, ${y}) ${pixel(x, y).join()}`);
+      }
+    }
+    expect(notParent).toEqual([]);
   });
 });

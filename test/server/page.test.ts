@@ -13,6 +13,11 @@ describe('the chat editor page', () => {
       ['app.js', 'text/javascript; charset=utf-8'],
       ['api.js', 'text/javascript; charset=utf-8'],
       ['tree.js', 'text/javascript; charset=utf-8'],
+      ['messages.js', 'text/javascript; charset=utf-8'],
+      ['panel.js', 'text/javascript; charset=utf-8'],
+      ['compare.js', 'text/javascript; charset=utf-8'],
+      ['keyboard.js', 'text/javascript; charset=utf-8'],
+      ['format.js', 'text/javascript; charset=utf-8'],
       ['style.css', 'text/css; charset=utf-8'],
     ] as const) {
       const res = await app.request(`/chat-editor/${asset}`);

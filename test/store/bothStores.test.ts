@@ -74,6 +74,49 @@ describe.each(factories)('$name store', ({ open, skip }) => {
     await expect(store.transitionTurn(root.id, 'running')).rejects.toBeInstanceOf(ConflictError);
     await store.close();
   });
+
+  it.skipIf(skip !== undefined)('forks a path, pins favourites, finds a job by request id, and releases only blobs no row refers to', async () => {
+    const store = await open();
+    const blob = (hash: string) => ({ hash: hash.repeat(64), size: 1, contentType: 'image/png', width: 1, height: 1 });
+    const output = (hash: string) => ({ index: 0, providerUrl: null, blobHash: hash.repeat(64), width: 1, height: 1, contentType: 'image/png', nsfw: false });
+    for (const h of ['a', 'b', 'c', 'd', 'e']) await store.recordBlob(blob(h));
+    const session = await store.createSession({ title: 'kitchen', defaultEndpoint: 'e' });
+    const root = await store.appendTurn({ sessionId: session.id, parentId: null, kind: 'source', status: 'succeeded' }, { moveHead: true, complete: { outputs: [output('a')] } });
+    const edit = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', prompt: 'donut', inputBlob: 'a'.repeat(64), referenceBlobs: ['c'.repeat(64)] });
+    await store.completeTurn(edit.id, [output('b')]);
+    const running = await store.appendTurn({ sessionId: session.id, parentId: edit.id, kind: 'edit', provider: 'fal' });
+    await store.transitionTurn(running.id, 'submitted', { requestId: 'req-1' });
+
+    expect((await store.findInFlightTurnByRequest('fal', 'req-1'))?.id).toBe(running.id);
+    expect(await store.findInFlightTurnByRequest('bfl', 'req-1')).toBeUndefined();
+
+    const fork = await store.forkSession(edit.id);
+    const copied = await store.listTurns(fork.session.id);
+    expect(copied.map((t) => t.prompt)).toEqual([null, 'donut']);
+    expect(copied[1]!.referenceBlobs).toEqual(['c'.repeat(64)]);
+    expect((await store.outputsOf(fork.copies.get(edit.id)!)).map((o) => o.blobHash)).toEqual(['b'.repeat(64)]);
+    await expect(store.forkSession(running.id)).rejects.toBeInstanceOf(ConflictError);
+
+    await store.setPinned(edit.id, true);
+    await store.setPinned(root.id, true);
+    const again = await store.setPinned(edit.id, true);
+    expect((await store.pinnedTurns(session.id)).map((t) => t.id)).toEqual([edit.id, root.id]);
+    expect(again.pinnedAt).not.toBeNull();
+    await expect(store.setPinned(running.id, true)).rejects.toBeInstanceOf(ConflictError);
+    await store.setPinned(root.id, false);
+    expect((await store.pinnedTurns(session.id)).map((t) => t.id)).toEqual([edit.id]);
+
+    const { referenced, oldestInFlightAt } = await store.blobReferences();
+    expect([...referenced].sort()).toEqual(['a', 'b', 'c'].map((h) => h.repeat(64)));
+    expect(oldestInFlightAt?.getTime()).toBe(running.createdAt.getTime());
+    const all = ['a', 'b', 'c', 'd', 'e'].map((h) => h.repeat(64));
+    expect(await store.releaseUnreferencedBlobs(all, { dryRun: true })).toEqual({ hashes: ['d'.repeat(64), 'e'.repeat(64)], rows: 2 });
+    expect(await store.findBlob('d'.repeat(64))).toBeDefined();
+    expect(await store.releaseUnreferencedBlobs(all)).toEqual({ hashes: ['d'.repeat(64), 'e'.repeat(64)], rows: 2 });
+    expect(await store.findBlob('d'.repeat(64))).toBeUndefined();
+    expect(await store.findBlob('c'.repeat(64))).toBeDefined();
+    await store.close();
+  });
 });
 
 describe('PostgreSQL migrations', () => {

@@ -49,8 +49,8 @@ async function expectPathsMatchParents(store: SessionStore, sessionId: string): 
     expect((await store.pathSummaries(turn.id)).map((t) => t.id)).toEqual(expected);
   }
   // The narrow rows `kontext log` reads say the same as the whole rows, in the same order.
-  const summaryOf = ({ id, parentId, depth, kind, status, prompt, seedUsed, costMicros, originKind, errorCode, drift }: TurnRow) =>
-    ({ id, parentId, depth, kind, status, prompt, seedUsed, costMicros, originKind, errorCode, drift });
+  const summaryOf = ({ id, parentId, depth, kind, status, prompt, seedUsed, costMicros, originKind, errorCode, drift, pinnedAt }: TurnRow) =>
+    ({ id, parentId, depth, kind, status, prompt, seedUsed, costMicros, originKind, errorCode, drift, pinnedAt });
   expect([...(await store.turnSummaries(sessionId))]).toEqual(turns.map(summaryOf));
 }
 

@@ -48,7 +48,7 @@ describe('migrations', () => {
     const store = SessionStore.inMemory();
     const { session, root } = await sessionWithRoot(store);
     const partial = store.sqlite.prepare("select name from pragma_index_list('turns') where partial = 1 order by name").pluck().all();
-    expect(partial).toEqual(['turns_in_flight_idx', 'turns_memo_idx']);
+    expect(partial).toEqual(['turns_in_flight_idx', 'turns_memo_idx', 'turns_pinned_idx']);
     const seeded = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', endpointId: 'e', seedRequested: 7 });
     const unseeded = await store.appendTurn({ sessionId: session.id, parentId: root.id, kind: 'edit', endpointId: 'e' });
     // INDEXED BY fails ("no query solution") when an index cannot answer the query: this catches

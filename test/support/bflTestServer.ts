@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import sharp from 'sharp';
 
@@ -33,6 +34,8 @@ export interface BflSubmission {
   id: string;
   model: string;
   body: Record<string, unknown>;
+  /** sha256 of each image sent (`input_image`, `input_image_2`, …), in order, as decoded from its base64; null for a URL (never fetched). */
+  imageHashes: (string | null)[];
 }
 
 export interface BflRequestRecord {
@@ -156,7 +159,7 @@ export async function startBflTestServer(options: BflTestServerOptions = {}): Pr
       const shaped = takeFault('job', ['outcome'] as const);
       const id = nanoid();
       jobs.set(id, { id, model, outcome: shaped?.outcome ?? 'ready', hold: shaped?.hold ?? false, polls: 0, done: false, seed: typeof body.seed === 'number' ? body.seed : 42 });
-      submissions.push({ id, model, body });
+      submissions.push({ id, model, body, imageHashes: bflImageHashes(body) });
       notePeak(model);
       if (fault?.kind === 'drop-after-accept') return void req.socket.destroy();
       return json(res, 200, { id, polling_url: `${regionUrl}/v1/get_result?id=${id}`, cost: 4 });
@@ -217,4 +220,13 @@ export async function startBflTestServer(options: BflTestServerOptions = {}): Pr
 async function imageFor(n: number): Promise<Buffer> {
   const channel = (k: number) => (n * k * 37) % 256;
   return sharp({ create: { width: 32, height: 24, channels: 3, background: { r: channel(1), g: channel(3), b: channel(7) } } }).jpeg().toBuffer();
+}
+
+/** The images of a BFL body in order (`input_image`, then `input_image_2` onwards), each hashed from its base64. */
+function bflImageHashes(body: Record<string, unknown>): (string | null)[] {
+  const fields = ['input_image', ...Array.from({ length: 9 }, (_, i) => `input_image_${i + 2}`)];
+  return fields
+    .map((field) => body[field])
+    .filter((value): value is string => typeof value === 'string')
+    .map((value) => (/^https?:/i.test(value) ? null : createHash('sha256').update(Buffer.from(value, 'base64')).digest('hex')));
 }

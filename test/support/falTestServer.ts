@@ -70,6 +70,8 @@ export interface Submission {
   body: unknown;
   headers: Record<string, string | string[] | undefined>;
   at: number;
+  /** sha256 of each image the request carried (`image_url`, or every `image_urls` entry), in order, as this server decoded or looked it up; null where it could not. */
+  imageHashes: (string | null)[];
 }
 
 /** Every request the server received. `auth` says what credentials came with it. */
@@ -348,7 +350,11 @@ export class FalTestServer {
     if (!result.success) return { status: 422, body: { detail: falDetail(result.error.issues, parsedBody) } };
     const id = `${nanoid(8)}-${nanoid(4)}-${nanoid(12)}`.toLowerCase();
     const { authorization: _omitted, ...headers } = req.headers;
-    this.submissions.push({ requestId: id, endpointId, via, body: parsedBody, headers, at: Date.now() });
+    const imageHashes = imageUrlsOf(result.data as Record<string, unknown>).map((url) => {
+      const bytes = this.loadImage(url);
+      return bytes ? createHash('sha256').update(bytes).digest('hex') : null;
+    });
+    this.submissions.push({ requestId: id, endpointId, via, body: parsedBody, headers, at: Date.now(), imageHashes });
     const job: Job = {
       id,
       endpointId,
@@ -517,12 +523,15 @@ export class FalTestServer {
     if (failure) return { status: failure.status ?? 500, body: { detail: failure.detail ?? 'Internal error while running the model' } };
     const input = job.input;
     let source: Buffer | undefined;
-    if (typeof input.image_url === 'string') {
-      source = this.loadImage(input.image_url);
-      if (!source) {
+    // Multi-image endpoints take `image_urls`: the first is the picture edited, the rest references. Every one must load.
+    for (const [i, url] of imageUrlsOf(input).entries()) {
+      const loaded = this.loadImage(url);
+      if (!loaded) {
         // The server never fetches from the network: only its own files and data URIs load.
-        return { status: 422, body: { detail: [{ loc: ['body', 'image_url'], msg: 'Failed to load the image. Please ensure the image URL is accessible.', type: 'image_load_error', input: input.image_url.slice(0, 80) }] } };
+        const loc = typeof input.image_url === 'string' ? ['body', 'image_url'] : ['body', 'image_urls', i];
+        return { status: 422, body: { detail: [{ loc, msg: 'Failed to load the image. Please ensure the image URL is accessible.', type: 'image_load_error', input: url.slice(0, 80) }] } };
       }
+      source ??= loaded;
     }
     const seed = typeof input.seed === 'number' ? input.seed : randomInt(0, 2 ** 32);
     const count = typeof input.num_images === 'number' ? input.num_images : 1;
@@ -699,4 +708,10 @@ async function renderImage(spec: { seed: number; prompt: string; index: number; 
     },
   ]);
   return spec.format === 'png' ? image.png().toBuffer() : image.jpeg({ quality: 85 }).toBuffer();
+}
+
+/** The images a request carries, in order: `image_url`, or the `image_urls` list. */
+function imageUrlsOf(input: Record<string, unknown>): string[] {
+  if (typeof input.image_url === 'string') return [input.image_url];
+  return Array.isArray(input.image_urls) ? input.image_urls.filter((u): u is string => typeof u === 'string') : [];
 }

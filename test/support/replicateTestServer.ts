@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { nanoid } from 'nanoid';
+import { isDataUri, parseDataUri } from '../../src/util/dataUri.js';
 import sharp from 'sharp';
 
 /**
@@ -24,6 +26,8 @@ export interface ReplicateSubmission {
   model: string;
   body: { input: Record<string, unknown>; [key: string]: unknown };
   headers: { prefer?: string; cancelAfter?: string };
+  /** sha256 of each image the input carried (`input_image`, or every `input_images` entry), in order, decoded from its data URI; null for a URL (never fetched). */
+  imageHashes: (string | null)[];
 }
 
 export interface ReplicateRequestRecord {
@@ -137,7 +141,7 @@ export async function startReplicateTestServer(options: { key?: string; pendingG
       const p: Prediction = { id: nanoid(), model: submitMatch![1]!, input: body.input, status: 'starting', gets: 0, hold: shaped?.hold ?? false, fail: shaped?.fail, output: undefined };
       predictions.set(p.id, p);
       const prefer = req.headers.prefer;
-      submissions.push({ id: p.id, model: p.model, body, headers: { ...(typeof prefer === 'string' ? { prefer } : {}), ...(typeof req.headers['cancel-after'] === 'string' ? { cancelAfter: req.headers['cancel-after'] } : {}) } });
+      submissions.push({ id: p.id, model: p.model, body, imageHashes: replicateImageHashes(body.input), headers: { ...(typeof prefer === 'string' ? { prefer } : {}), ...(typeof req.headers['cancel-after'] === 'string' ? { cancelAfter: req.headers['cancel-after'] } : {}) } });
       if (fault?.kind === 'drop-after-accept') return void req.socket.destroy();
       // Prefer: wait holds the answer until the prediction is done; here "done" is at once unless held.
       if (typeof prefer === 'string' && prefer.startsWith('wait') && !p.hold) {
@@ -179,4 +183,12 @@ export async function startReplicateTestServer(options: { key?: string; pendingG
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function replicateImageHashes(input: Record<string, unknown>): (string | null)[] {
+  const images = typeof input.input_image === 'string' ? [input.input_image] : Array.isArray(input.input_images) ? input.input_images : [];
+  return images.map((value) => {
+    if (typeof value !== 'string' || !isDataUri(value)) return null;
+    return createHash('sha256').update(parseDataUri(value).bytes).digest('hex');
+  });
 }

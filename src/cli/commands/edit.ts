@@ -4,6 +4,8 @@ import { paramsFromFlags } from '../params.js';
 import { turnDoc } from '../../present/documents.js';
 import { turnFailure, turnLines } from '../../present/lines.js';
 import { wholeNumber } from '../wholeNumber.js';
+import type { ImageInput } from '../../engine/images.js';
+import { imageArgument } from '../imageArgument.js';
 
 interface EditInput {
   prompt: string;
@@ -11,6 +13,7 @@ interface EditInput {
   from: string | undefined;
   candidate: number | undefined;
   endpoint: string | undefined;
+  references: ImageInput[] | undefined;
 }
 
 /** `kontext edit "<prompt>"`: one turn from HEAD (or `--from`), chained on the parent's picked image. */
@@ -22,11 +25,13 @@ export const editCommand: CommandSpec<EditInput> = {
     from: options.from as string | undefined,
     candidate: options.candidate === undefined ? undefined : wholeNumber(options.candidate as string, '--candidate'),
     endpoint: options.endpoint as string | undefined,
+    // Read like `kontext new <image>`: the CLI's user may read their own files.
+    references: (options.ref as string[] | undefined)?.map((ref) => imageArgument(ref, '--ref')),
   }),
   run: async (ctx, input) => {
     const sessionId = await ctx.sessionId();
     const engine = await ctx.providerEngine();
-    const turn = await engine.edit(sessionId, input.prompt, input.params, { from: input.from, candidate: input.candidate, endpoint: input.endpoint });
+    const turn = await engine.edit(sessionId, input.prompt, input.params, { from: input.from, candidate: input.candidate, endpoint: input.endpoint, references: input.references });
     return {
       data: { session: sessionId, turn: turnDoc(turn, ctx.address) },
       text: turnLines(turn, ctx.address),

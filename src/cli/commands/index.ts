@@ -44,7 +44,8 @@ export function declareCommands(program: Command, runtime: CliRuntime): void {
       .argument('<prompt>', 'the edit instruction, e.g. "make it night"')
       .option('--from <turn|branch>', 'turn to continue from: id or unique prefix, branch name, HEAD~N (default: HEAD)')
       .option('--candidate <n>', "which output of that turn to continue from (default: its picked one, see 'kontext pick')")
-      .addOption(new ContractOption('--endpoint <id>', (c) => `edit endpoint for this turn only: ${c.EDIT_ENDPOINTS.join(', ')} (default: the session's)`)),
+      .addOption(new ContractOption('--endpoint <id>', (c) => `edit endpoint for this turn only: ${c.EDIT_ENDPOINTS.join(', ')} (default: the session's)`))
+      .option('--ref <path|url>', 'a reference image sent beside the chained one (a file, an http(s) URL or a data URI); repeat for more, up to what the endpoint takes (default: none)', (value: string, previous: string[] = []) => [...previous, value]),
   ).action(runs(() => import('./edit.js').then((m) => m.editCommand)));
 
   program
@@ -98,6 +99,31 @@ export function declareCommands(program: Command, runtime: CliRuntime): void {
     .argument('<turn>', 'turn id or unique prefix (at least 4 characters), branch name, HEAD~N; not the root')
     .option('--branches', 'delete the branches pointing into the subtree instead of moving them to its parent (default: off)')
     .action(runs(() => import('./rm.js').then((m) => m.rmCommand)));
+
+  program
+    .command('fork')
+    .description('copy the path root → <turn> (or the whole tree with --whole) into a new session and make it current; images are shared, the copies cost nothing')
+    .argument('<turn>', 'turn id or unique prefix (at least 4 characters), branch name, HEAD, HEAD~N; HEAD of the new session goes to its copy')
+    .option('--whole', 'copy every finished turn and branch of the session, not only the path (default: off); turns still running are left out')
+    .option('--title <text>', 'title of the new session (default: the title with " (fork)")')
+    .action(runs(() => import('./fork.js').then((m) => m.forkCommand)));
+
+  program
+    .command('pin')
+    .description("mark a succeeded turn as a favourite ('kontext pins' lists them, 'kontext log' marks them)")
+    .argument('<turn>', 'turn id or unique prefix, branch name, HEAD, HEAD~N')
+    .action(runs(() => import('./pin.js').then((m) => m.pinCommand)));
+
+  program
+    .command('unpin')
+    .description('take a turn off the favourites')
+    .argument('<turn>', 'turn id or unique prefix, branch name, HEAD, HEAD~N')
+    .action(runs(() => import('./pin.js').then((m) => m.unpinCommand)));
+
+  program
+    .command('pins')
+    .description('list the pinned turns of the session, in the order they were pinned')
+    .action(runs(() => import('./pin.js').then((m) => m.pinsCommand)));
 
   program
     .command('replay')
@@ -154,6 +180,12 @@ export function declareCommands(program: Command, runtime: CliRuntime): void {
     .description('import a bundle written by kontext export (every image hash is verified) and make its session current; importing twice is a no-op')
     .argument('<file>', 'bundle file to read')
     .action(runs(() => import('./import.js').then((m) => m.importCommand)));
+
+  program
+    .command('gc')
+    .description('delete archived images that no turn refers to any more (after rm) and temp files of killed writes; a dry run unless --yes; safe while edits run')
+    .option('--yes', 'delete them (default: off: only print what would be freed)')
+    .action(runs(() => import('./gc.js').then((m) => m.gcCommand)));
 
   program
     .command('open')

@@ -39,6 +39,7 @@ export const logCommand: CommandSpec<LogInput> = {
           costMicros: t.costMicros,
           origin: t.originKind,
           drift: t.drift,
+          pinned: t.pinnedAt !== null,
           branches: labels.get(t.id) ?? [],
           head: t.id === session.headTurnId,
         })),

@@ -9,6 +9,7 @@ import type { CommandSpec } from '../action.js';
 export const mcpCommand: CommandSpec<null> = {
   name: 'mcp',
   ownsSignals: true,
+  liveUpdates: true,
   // Resumed in the background once serving, as `serve` does: a client must not wait for old turns to start.
   resume: 'none',
   parse: () => null,

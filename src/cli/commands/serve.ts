@@ -6,6 +6,7 @@ import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
 export const serveCommand: CommandSpec<{ port: number; host: string }> = {
   name: 'serve',
   ownsSignals: true,
+  liveUpdates: true,
   // Resumed in the background once listening: a server must not wait for old turns to start.
   resume: 'none',
   parse: (_args, options) => ({

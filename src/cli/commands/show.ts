@@ -1,6 +1,7 @@
 import { formatMicros } from '../../format/logGraph.js';
 import { driftText, driftWarning, sizesText } from '../../quality/describe.js';
 import type { CommandSpec } from '../action.js';
+import { withoutImages } from '../../kontext/imageFields.js';
 import { turnDoc } from '../../present/documents.js';
 import { branchesByTurn, imageLine, short, timingsText } from '../../present/lines.js';
 
@@ -15,7 +16,8 @@ export const showCommand: CommandSpec<{ turn: string }> = {
     const children = await store.children(turn.id);
     const branches = branchesByTurn(await store.listRefs(session.id)).get(turn.id) ?? [];
     const isHead = session.headTurnId === turn.id;
-    const { image_url: imageUrl, ...params } = turn.params;
+    const imageUrl = turn.params.image_url;
+    const params = withoutImages(turn.params);
     const text = [
       `turn      ${turn.id}${isHead ? ' (HEAD)' : ''}${branches.length > 0 ? ` [${branches.join(', ')}]` : ''}`,
       `kind      ${turn.kind}`,
@@ -26,6 +28,7 @@ export const showCommand: CommandSpec<{ turn: string }> = {
       `endpoint  ${turn.endpointId ?? '-'}${turn.provider ? ` (provider ${turn.provider})` : ''}`,
       `params    ${Object.keys(params).length > 0 ? JSON.stringify(params) : '-'}`,
       `input     ${inputText(turn.inputBlob ? ctx.address(turn.inputBlob) : undefined, imageUrl)}`,
+      ...turn.referenceBlobs.map((hash, i) => `ref ${i + 1}     ${ctx.address(hash)}`),
       `seed      requested ${turn.seedRequested ?? 'random'}, used ${turn.seedUsed ?? '-'}`,
       `cost      ${formatMicros(turn.costMicros)}`,
       `timings   ${timingsText(turn.timings)}`,

@@ -66,7 +66,10 @@ export function checkGraph(manifest: BundleManifest, staged: ReadonlyMap<string,
   const needBlob = (hash: string, field: string) => {
     if (!blobRows.has(hash)) issues.push({ field, message: `blob ${hash} has no entry in the manifest's blobs list` });
   };
-  manifest.turns.forEach((turn, i) => turn.inputBlob !== null && needBlob(turn.inputBlob, `turns.${i}.inputBlob`));
+  manifest.turns.forEach((turn, i) => {
+    if (turn.inputBlob !== null) needBlob(turn.inputBlob, `turns.${i}.inputBlob`);
+    turn.referenceBlobs.forEach((hash, j) => needBlob(hash, `turns.${i}.referenceBlobs.${j}`));
+  });
 
   const outputKeys = new Set<string>();
   manifest.outputs.forEach((output, i) => {

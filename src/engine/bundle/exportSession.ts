@@ -53,7 +53,7 @@ export async function exportSession(deps: BundleDeps, sessionId: string, file: s
   const outputs = turns.flatMap((t) => byTurn.get(t.id) ?? []);
   const refs = await store.listRefs(sessionId);
 
-  const hashes = [...new Set([...outputs.map((o) => o.blobHash), ...turns.flatMap((t) => (t.inputBlob ? [t.inputBlob] : []))])].sort();
+  const hashes = [...new Set([...outputs.map((o) => o.blobHash), ...turns.flatMap((t) => (t.inputBlob ? [t.inputBlob, ...t.referenceBlobs] : t.referenceBlobs))])].sort();
   const blobRows: BlobRow[] = [];
   for (const hash of hashes) {
     const row = await store.findBlob(hash);

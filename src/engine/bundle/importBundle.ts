@@ -80,10 +80,10 @@ export async function importBundle(deps: BundleDeps, file: string, options: Impo
 
     let alreadyPresent = await isAlreadyPresent(store, session, orderedTurns);
 
-    // Images before rows: a committed row must never point at bytes the archive lacks.
-    // put is idempotent, so images already archived are simply skipped.
+    // Images before rows: a committed row must never point at bytes the archive lacks. Each is
+    // put even when already archived (put is idempotent): a put marks the bytes as fresh, so
+    // archive collection cannot take an old unreferenced copy between here and the rows' write.
     for (const blob of manifest.blobs) {
-      if (await blobs.has(blob.hash)) continue;
       const { path, size } = staged.blobs.get(blob.hash)!;
       const put = await blobs.putStream(createReadStream(path), { maxBytes: size });
       if (put.hash !== blob.hash) throw new IntegrityError(`blob ${blob.hash} changed while being archived`, { hash: blob.hash, actual: put.hash });

@@ -12,10 +12,12 @@ import { QualitySettingsSchema } from '../../quality/settings.js';
 /** What a bundle's manifest says it is; anything else is not ours to import. */
 export const BUNDLE_FORMAT = 'kontext-sessions-bundle';
 /**
- * The manifest layout this library writes and the newest it reads. Version 2 added `digest`;
- * version-1 bundles, written before it, carry none and are still read.
+ * The manifest layout this library writes and the newest it reads. Version 2 added `digest`
+ * (version-1 bundles, written before it, carry none and are still read); version 3 added pins
+ * (`pinnedAt`), the `fork` origin and each turn's `referenceBlobs`, so an older library says
+ * "upgrade" instead of dropping them (older bundles' turns arrive unpinned, without references).
  */
-export const BUNDLE_VERSION = 2;
+export const BUNDLE_VERSION = 3;
 
 /** The two kinds of entry a bundle holds; every other tar entry is refused. */
 export const MANIFEST_ENTRY = 'manifest.json';
@@ -72,7 +74,7 @@ const turnSchema = z.object({
   selectedOutput: z.int().nonnegative(),
   inputBlob: sha256.nullable(),
   originTurnId: id.nullable(),
-  originKind: z.enum(['memo', 'replay-exact', 'replay-fresh', 'whatif']).nullable(),
+  originKind: z.enum(['memo', 'replay-exact', 'replay-fresh', 'whatif', 'fork']).nullable(),
   submitAttemptedAt: epochMs.nullable(),
   leaseOwner: z.string().nullable(),
   leaseExpiresAt: epochMs.nullable(),
@@ -83,6 +85,10 @@ const turnSchema = z.object({
   sizes: TurnSizesJson.nullable().default(null),
   drift: TurnDriftJson.nullable().default(null),
   qualityOptions: z.object({ preserveRegions: z.boolean().optional() }).strict().nullable().default(null),
+  // Added in version 3; the turns of older bundles arrive unpinned.
+  pinnedAt: epochMs.nullable().default(null),
+  // Added in version 3; a turn of an older bundle carried no reference images.
+  referenceBlobs: z.array(sha256).max(64).default([]),
 });
 
 const outputSchema = z.object({
@@ -115,7 +121,7 @@ const blobSchema = z.object({
 /** The manifest of a bundle: every row of one session, dates as epoch ms. */
 export const bundleManifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
-  version: z.union([z.literal(1), z.literal(BUNDLE_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(BUNDLE_VERSION)]),
   /** `sha256:<hex>` of the manifest without this field, as canonical JSON (see manifestDigest). */
   digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be 'sha256:' and 64 lower-case hex characters").optional(),
   exportedAt: epochMs,

@@ -48,6 +48,7 @@ export function turnToManifest(row: TurnRow): ManifestTurn {
     createdAt: ms(row.createdAt),
     startedAt: msOrNull(row.startedAt),
     finishedAt: msOrNull(row.finishedAt),
+    pinnedAt: msOrNull(row.pinnedAt),
   };
 }
 
@@ -59,6 +60,7 @@ export function turnFromManifest(row: ManifestTurn): TurnRow {
     createdAt: date(row.createdAt),
     startedAt: dateOrNull(row.startedAt),
     finishedAt: dateOrNull(row.finishedAt),
+    pinnedAt: dateOrNull(row.pinnedAt),
   };
 }
 

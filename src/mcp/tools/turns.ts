@@ -6,6 +6,7 @@ import { forwardProgress } from '../progress.js';
 import { toolResult, turnDoc, turnFailure, turnImages, turnLine } from '../results.js';
 import { EditArguments, PickArguments, TurnArguments } from '../schemas.js';
 import { defineTool } from './defineTool.js';
+import { referencesFromBody } from '../../server/references.js';
 
 /** `edit`, `pick` and `show`. */
 export function turnTools(server: McpServer, ctx: McpContext): void {
@@ -26,13 +27,15 @@ export function turnTools(server: McpServer, ctx: McpContext): void {
       'Edits the picture at HEAD (or at `from`: a turn id, branch, HEAD~N) with a prompt, on the provider: a paid call. ' +
       "The new turn's input is its parent's picked output, so edits chain; editing from a turn that already has children starts a new branch. " +
       'Waits for the result and sends progress while it runs; cancelling the call cancels the turn on the provider. ' +
-      'Returns the turn id and every candidate image (num_images); the next edit continues from the picked one (see pick).',
+      'Returns the turn id and every candidate image (num_images); the next edit continues from the picked one (see pick). ' +
+      '`references` adds reference images beside the chained one (data URIs, http(s) URLs, or kontext://images/<hash> of a session image), up to what the endpoint takes.',
     args: EditArguments,
     effect: 'spend',
-    run: async ({ sessionId, prompt, params, from, candidate, endpoint, memo }, extra) => {
+    run: async ({ sessionId, prompt, params, from, candidate, endpoint, memo, references: given }, extra) => {
       await access.session(ctx.owner, sessionId);
+      const references = await referencesFromBody(ctx, { owner: ctx.owner, sessionId, endpoint, signal: extra.signal }, given);
       const turn = await withTurnSlot(ctx, async () => {
-        const handle = await engine.startEdit(sessionId, prompt, params ?? {}, { from, candidate, endpoint, memo });
+        const handle = await engine.startEdit(sessionId, prompt, params ?? {}, { from, candidate, endpoint, memo, references });
         // A cancelled call cancels its turn, on the provider too, rather than leave it running for nobody.
         const cancellation = clientCancellation(extra, ctx.connection);
         const cancel = () => void handle.cancel().catch((error: unknown) => ctx.log(`cancelling turn ${handle.turn.id}: ${(error as Error).message}`));

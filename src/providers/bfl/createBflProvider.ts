@@ -46,7 +46,8 @@ export interface BflProvider extends Provider {
  * may still finish and bill. Result URLs expire after about ten minutes, so the engine
  * archives outputs as soon as `wait` returns.
  *
- * `SubmittedJob.handle` is `{ pollingUrl, model, seed }` — never the key.
+ * `SubmittedJob.handle` is `{ pollingUrl, model, seed }` (and `webhook: true` when BFL was given
+ * a `webhook_url`) — never the key, nor the webhook secret.
  *
  * @example
  * const bfl = createBflProvider({ key: process.env.BFL_API_KEY });
@@ -100,9 +101,12 @@ export function createBflProvider(options: BflClientOptions = {}): BflProvider {
     );
   }
 
-  async function followToEnd(job: SubmittedJob, handle: BflHandle, signal: AbortSignal, onProgress: WaitOptions['onProgress']): Promise<KontextOutput> {
+  async function followToEnd(job: SubmittedJob, handle: BflHandle, signal: AbortSignal, onProgress: WaitOptions['onProgress'], wakeUp: WaitOptions['wakeUp']): Promise<KontextOutput> {
     const { requestId } = job;
     let reportedRunning = false;
+    // With a webhook coming, nothing is polled until it comes (or the fallback deadline passes);
+    // BFL's result is its poll answer, so the first poll after it is the fetch of the result.
+    if (handle.webhook === true && wakeUp) await wakeUp(signal);
     for (;;) {
       const answer = await poll(job, handle, signal);
       const status = answer === 'gone' ? BFL_STATUS.notFound : answer.status;
@@ -151,6 +155,11 @@ export function createBflProvider(options: BflClientOptions = {}): BflProvider {
       const model = modelOf(spec);
       const seed = typeof valid.seed === 'number' ? valid.seed : randomInt(MAX_PICKED_SEED);
       const body = toBflBody({ ...valid, seed });
+      const webhook = callOptions.webhook;
+      if (webhook) {
+        body.webhook_url = webhook.url;
+        if (webhook.secret !== undefined) body.webhook_secret = webhook.secret;
+      }
       const release = await limiter.acquire(model, spec.maxInFlight ?? BFL_MAX_IN_FLIGHT, callOptions.signal).catch((reason: unknown) => {
         throw new CancelledError(`submit to ${endpointId} was aborted while waiting for a BFL slot`, { cause: reason });
       });
@@ -168,7 +177,7 @@ export function createBflProvider(options: BflClientOptions = {}): BflProvider {
           throw new AmbiguousSubmitError(endpointId, { cause: new ProviderError(`${operation}: BFL accepted but sent no id and polling URL`, { detail: http.redact(text.slice(0, 200)), cause: error }) });
         }
         held.set(answer.id, release);
-        const handle: BflHandle = { pollingUrl: answer.polling_url, model, seed };
+        const handle: BflHandle = { pollingUrl: answer.polling_url, model, seed, ...(webhook ? { webhook: true } : {}) };
         return { requestId: answer.id, handle: { ...handle } };
       } catch (error) {
         release();
@@ -185,7 +194,7 @@ export function createBflProvider(options: BflClientOptions = {}): BflProvider {
       held.delete(job.requestId);
       try {
         release ??= await limiter.acquire(handle.model, spec.maxInFlight ?? BFL_MAX_IN_FLIGHT, stop.signal);
-        return await followToEnd(job, handle, stop.signal, waitOptions.onProgress);
+        return await followToEnd(job, handle, stop.signal, waitOptions.onProgress, waitOptions.wakeUp);
       } catch (error) {
         if (waitOptions.signal?.aborted) throw new CancelledError(`waiting for ${job.requestId} was aborted; BFL has no cancel, so the job may still finish`, { requestId: job.requestId, cause: waitOptions.signal.reason });
         if (stop.signal.aborted) throw new TimeoutError('job', resolved.jobTimeoutMs, { requestId: job.requestId, cause: error });
@@ -208,11 +217,17 @@ export function createBflProvider(options: BflClientOptions = {}): BflProvider {
   };
 }
 
-/** The engine's request, in BFL's words. Fields BFL does not take (`num_images`, `sync_mode`) stay behind. */
+/** The engine's request, in BFL's words (`reference_image_urls` as `input_image_2…`). Fields BFL does not take (`num_images`, `sync_mode`) stay behind. */
 export function toBflBody(input: Record<string, unknown>): Record<string, unknown> {
   const body: Record<string, unknown> = { prompt: input.prompt };
   const image = input.image_url;
-  if (typeof image === 'string') body.input_image = isDataUri(image) ? parseDataUri(image).bytes.toString('base64') : image;
+  const asBfl = (url: string) => (isDataUri(url) ? parseDataUri(url).bytes.toString('base64') : url);
+  if (typeof image === 'string') body.input_image = asBfl(image);
+  // References follow the chained image as input_image_2, input_image_3, …, BFL's multi-image fields.
+  const references = Array.isArray(input.reference_image_urls) ? (input.reference_image_urls as string[]) : [];
+  references.forEach((url, i) => {
+    body[`input_image_${i + 2}`] = asBfl(url);
+  });
   for (const field of ['seed', 'aspect_ratio', 'output_format', 'width', 'height', 'steps'] as const) if (input[field] !== undefined) body[field] = input[field];
   if (input.enhance_prompt !== undefined) body.prompt_upsampling = input.enhance_prompt;
   if (input.safety_tolerance !== undefined) body.safety_tolerance = Number(input.safety_tolerance);

@@ -19,7 +19,13 @@ export const BflPollAnswer = z
 export type BflPollAnswer = z.output<typeof BflPollAnswer>;
 
 /** What the provider stores with a turn: all it needs to poll the job from another process. */
-export const BflHandle = z.object({ pollingUrl: z.url(), model: z.string().min(1), seed: z.number().int().optional() });
+export const BflHandle = z.object({
+  pollingUrl: z.url(),
+  model: z.string().min(1),
+  seed: z.number().int().optional(),
+  /** BFL was asked to call back (`webhook_url`): a wait polls only once woken, or after its fallback deadline. */
+  webhook: z.boolean().optional(),
+});
 export type BflHandle = z.output<typeof BflHandle>;
 
 /** BFL's statuses, as its API spells them. */

@@ -65,12 +65,14 @@ export class FalQueueClient {
    * the job in fal's queue, once. Connect failures and 429/502/503/504 are retried; a
    * failure after the body may have reached fal is not, and throws AmbiguousSubmitError.
    */
-  async submit(endpointId: string, input: Record<string, unknown>, options: CallOptions = {}): Promise<FalSubmitted> {
+  async submit(endpointId: string, input: Record<string, unknown>, options: CallOptions & { webhookUrl?: string } = {}): Promise<FalSubmitted> {
     const body = this.validateInput(endpointId, input);
     const { queueUrl, submitRetry } = this.options;
     const operation = `submit to ${endpointId}`;
+    // fal takes the callback as a query parameter of the queue submit (its webhook docs).
+    const webhook = options.webhookUrl === undefined ? '' : `?fal_webhook=${encodeURIComponent(options.webhookUrl)}`;
     const text = await this.http.send(
-      { operation, method: 'POST', url: `${queueUrl}/${endpointId}`, headers: JSON_HEADERS, body: JSON.stringify(body), auth: true, policy: submitRetry, signal: options.signal, endpointId },
+      { operation, method: 'POST', url: `${queueUrl}/${endpointId}${webhook}`, headers: JSON_HEADERS, body: JSON.stringify(body), auth: true, policy: submitRetry, signal: options.signal, endpointId },
       (reply) => readText(reply.body, MAX_JSON_BYTES, operation),
     );
     // fal answered 2xx, so the job most likely exists: a garbled answer is ambiguous, not a plain failure.
@@ -201,6 +203,10 @@ export class FalQueueClient {
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (options.wakeUp && (await options.wakeUp(signal)) === 'webhook') {
+        const output = await this.resultOnceNotified(endpointId, handle, signal);
+        if (output) return output;
+      }
       await this.waitForCompletion(endpointId, handle, { signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
       return await this.result(endpointId, handle, { signal });
     } catch (error) {
@@ -220,6 +226,20 @@ export class FalQueueClient {
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * The result right after a webhook said the job ended, with no status poll first. A 400 is
+   * fal's "still in progress" (the webhook was early, or not about the end): undefined, and the
+   * caller follows the job as usual, which also reports a job that failed with a 400.
+   */
+  private async resultOnceNotified(endpointId: string, handle: FalRequestHandle, signal: AbortSignal): Promise<KontextOutput | undefined> {
+    try {
+      return await this.result(endpointId, handle, { signal });
+    } catch (error) {
+      if (error instanceof ProviderError && error.status === 400) return undefined;
+      throw error;
     }
   }
 

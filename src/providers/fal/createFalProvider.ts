@@ -22,7 +22,8 @@ export interface FalProvider extends Provider {
  * `FAL_KEY`, `FAL_QUEUE_URL`, `FAL_RUN_URL`, `FAL_STORAGE_URL`); no request is made until a
  * method is called, and a missing key is reported then (AuthError) rather than here.
  *
- * `SubmittedJob.handle` is `{ statusUrl, responseUrl, cancelUrl }` as fal returned them —
+ * `SubmittedJob.handle` is `{ statusUrl, responseUrl, cancelUrl }` as fal returned them (and
+ * `webhook: true` when fal was asked to call back, `?fal_webhook=`) —
  * never the key — so a restarted process can `wait` for or `cancel` the job.
  *
  * @example
@@ -39,11 +40,16 @@ export function createFalProvider(options: FalClientOptions = {}): FalProvider {
     name: 'fal',
     client,
     prepareImage: (image, callOptions) => client.prepareImageUrl(image, callOptions),
-    async submit(endpointId, input, callOptions) {
-      const { requestId, statusUrl, responseUrl, cancelUrl } = await client.submit(endpointId, input, callOptions);
-      return { requestId, handle: { statusUrl, responseUrl, cancelUrl } };
+    async submit(endpointId, input, callOptions = {}) {
+      const { webhook, ...rest } = callOptions;
+      const { requestId, statusUrl, responseUrl, cancelUrl } = await client.submit(endpointId, input, { ...rest, ...(webhook ? { webhookUrl: webhook.url } : {}) });
+      return { requestId, handle: { statusUrl, responseUrl, cancelUrl, ...(webhook ? { webhook: true } : {}) } };
     },
-    wait: (endpointId, job, waitOptions) => client.wait(endpointId, handleOf(job), waitOptions),
+    // A job submitted without a webhook is streamed or polled as ever, whatever the caller offers.
+    wait: (endpointId, job, waitOptions = {}) => {
+      const { wakeUp, ...rest } = waitOptions;
+      return client.wait(endpointId, handleOf(job), job.handle.webhook === true && wakeUp ? waitOptions : rest);
+    },
     async cancel(endpointId, job, callOptions) {
       await client.cancel(endpointId, handleOf(job), callOptions);
     },

@@ -2,6 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { ValidationError } from '../../errors/ValidationError.js';
 import { EndpointRegistry } from '../../kontext/endpoints.js';
 import { systemClock, type Clock } from '../../util/clock.js';
+import { httpBaseUrl } from '../../util/httpBaseUrl.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS } from './retryAfter.js';
 import { READ_RETRY, SUBMIT_RETRY, type RetryPolicy } from './retry.js';
 
@@ -92,15 +93,9 @@ export function resolveFalOptions(options: FalClientOptions = {}): ResolvedFalOp
   const env = options.env ?? process.env;
   const issues: { field: string; message: string }[] = [];
   const baseUrl = (field: string, value: string) => {
-    try {
-      const url = new URL(value);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-      if (url.search || url.hash) throw new Error('query');
-      return url.href.replace(/\/+$/, '');
-    } catch {
-      issues.push({ field, message: `${JSON.stringify(value)} is not an http(s) base URL without query` });
-      return value;
-    }
+    const url = httpBaseUrl(value);
+    if (url === undefined) issues.push({ field, message: `${JSON.stringify(value)} is not an http(s) base URL without query` });
+    return url ?? value;
   };
   const positive = (field: string, value: number | undefined, fallback: number, allowZero = false) => {
     if (value === undefined) return fallback;

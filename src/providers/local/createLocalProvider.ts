@@ -56,7 +56,8 @@ interface JobState {
   output?: KontextOutput;
 }
 
-type LocalInput = (KontextEditInput | KontextTextToImageInput) & { seed: number };
+type LocalEditInput = KontextEditInput & { reference_image_urls?: string[] };
+type LocalInput = (LocalEditInput | KontextTextToImageInput) & { seed: number };
 
 /** Where a resumed job may find its input image besides its `image_url`. */
 type HandleSource = Pick<LocalJobHandle, 'inputSha256'>;
@@ -126,10 +127,13 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       log(`${spec.id}: simulating offline (${seeds.length === 1 ? `seed ${input.seed}` : `seeds ${seeds.join(', ')}`}); not a FLUX.1 Kontext image`);
 
       let source: Buffer | undefined;
+      const references: Buffer[] = [];
       if (isEdit) {
         const image = await inputImageOf(job, (input as KontextEditInput).image_url, handleSource, options, signal);
         source = image.bytes;
         log(`loaded input image (${image.contentType}, ${image.bytes.byteLength} bytes)`);
+        for (const url of (input as LocalEditInput).reference_image_urls ?? []) references.push((await referenceImageOf(job, url, options, signal)).bytes);
+        if (references.length > 0) log(`loaded ${references.length} reference image${references.length === 1 ? '' : 's'}`);
       }
 
       // Turning or mirroring a picture made from nothing says nothing; those words describe the scene.
@@ -140,7 +144,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       signal.throwIfAborted();
       // Candidates render side by side: each sharp pipeline runs on one thread of libuv's pool,
       // so four candidates use the machine's cores instead of taking four times as long.
-      const rendered = await Promise.all(seeds.map((seed) => renderCandidate(spec, input, intents, seed, source)));
+      const rendered = await Promise.all(seeds.map((seed) => renderCandidate(spec, input, intents, seed, source, references)));
       signal.throwIfAborted();
       const images: KontextOutput['images'] = rendered.map((image, index) => {
         const url = input.sync_mode ? toDataUri(image.bytes, image.contentType) : localImageUrl(job.requestId, index, input.output_format);
@@ -178,7 +182,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
     }
   }
 
-  function renderCandidate(spec: EndpointSpec, input: LocalInput, intents: readonly Intent[], seed: number, source: Buffer | undefined): Promise<RenderedImage> {
+  function renderCandidate(spec: EndpointSpec, input: LocalInput, intents: readonly Intent[], seed: number, source: Buffer | undefined, references: readonly Buffer[]): Promise<RenderedImage> {
     const common = {
       intents,
       seed,
@@ -195,7 +199,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       return renderImage({ ...common, source: sceneSvg(input.prompt, seed, size), caption: true });
     }
     const snapTo = settings.snapToPreferred ? spec.preferredResolutions : undefined;
-    return renderImage({ ...common, source, aspectRatio: input.aspect_ratio, snapTo, caption: intents.length === 0 }).catch((error: unknown) => {
+    return renderImage({ ...common, source, references, aspectRatio: input.aspect_ratio, snapTo, caption: intents.length === 0 }).catch((error: unknown) => {
       if (error instanceof KontextError) throw error;
       // The header read fine but the pixels did not (a truncated or corrupt file): the input's fault.
       throw new ValidationError([{ field: 'image_url', message: `could not be decoded (${(error as Error).message.trim()})` }]);
@@ -243,6 +247,27 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
     );
   }
 
+  /**
+   * A reference image of an edit job: behind its URL while this process holds or can fetch it,
+   * else (a `local://input/<sha256>` URL after a restart) the archived reference the caller
+   * passed to `wait` with that hash — the URL names the bytes, so nothing else is needed.
+   */
+  async function referenceImageOf(job: SubmittedJob, url: string, options: WaitOptions, signal: AbortSignal): Promise<StoredImage> {
+    if (!url.startsWith(`${LOCAL_URL_SCHEME}//`) || store.has(url)) {
+      return readImage(url, { store, fetch: settings.fetch, maxBytes: settings.maxInputBytes, timeoutMs: settings.fetchTimeoutMs, signal, purpose: 'input' });
+    }
+    const named = /^local:\/\/input\/([0-9a-f]{64})\./.exec(url)?.[1];
+    const archived = named === undefined ? undefined : options.referenceImages?.find((r) => r.hash === named);
+    if (!archived) {
+      throw new ProviderError(`job ${job.requestId} cannot be resumed by this process: its reference image ${url} was held in the memory of the process that submitted it; pass it to wait() in \`referenceImages\` (the engine does, from its archive)`, { requestId: job.requestId });
+    }
+    const bytes = await archived.load();
+    const image: StoredImage = { contentType: sniffImageType(bytes.subarray(0, 16)) ?? 'application/octet-stream', bytes };
+    if (sha256Of(image) !== named) throw new ProviderError(`job ${job.requestId} cannot be resumed: the reference given for ${url} has other bytes`, { requestId: job.requestId });
+    store.set(url, image);
+    return image;
+  }
+
   return {
     name: 'local',
 
@@ -279,6 +304,11 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
         if (problem) issues.push({ field: 'image_url', message: problem });
         else if (imageUrl.startsWith(`${LOCAL_URL_SCHEME}//`)) inputSha256 = sha256Of(store.get(imageUrl)!);
       }
+      const referenceUrls = spec.kind === 'edit' && Array.isArray(input?.reference_image_urls) ? (input.reference_image_urls as unknown[]) : [];
+      referenceUrls.forEach((url, i) => {
+        const problem = typeof url === 'string' && url.length > 0 ? imageUrlProblem(url, store, settings.maxInputBytes) : undefined;
+        if (problem) issues.push({ field: `reference_image_urls.${i}`, message: problem });
+      });
       if (!result.success || issues.length > 0) throw new ValidationError(issues, `input for ${endpointId}`);
 
       const parsed = result.data as Record<string, unknown> & { seed?: number };

@@ -32,6 +32,11 @@ export interface RenderRequest {
   caption: boolean;
   /** Refuse inputs of more pixels than this (decompression bombs). */
   maxInputPixels: number;
+  /**
+   * Reference images (encoded bytes), pasted as thumbnails along the bottom-left edge, in order:
+   * a stand-in for "use this" that a test can see in the pixels.
+   */
+  references?: readonly Buffer[];
 }
 
 export interface RenderedImage {
@@ -92,6 +97,7 @@ export async function renderImage(request: RenderRequest): Promise<RenderedImage
   const text = has('text');
   if (text) overlays.push(textOverlay(text.text, size));
   if (request.caption) overlays.push(captionOverlay(request.prompt, size));
+  overlays.push(...(await referenceThumbnails(request.references ?? [], size, request.maxInputPixels)));
   overlays.push(labelOverlay(request.label, size));
   image = image.composite(overlays).removeAlpha();
 
@@ -101,8 +107,24 @@ export async function renderImage(request: RenderRequest): Promise<RenderedImage
   return { bytes: data, width: info.width, height: info.height, contentType: request.outputFormat === 'png' ? 'image/png' : 'image/jpeg' };
 }
 
+/** The share of the picture's shorter side a reference thumbnail takes. */
+const THUMBNAIL_SHARE = 1 / 4;
+
+/** Each reference as a square thumbnail, left to right along the bottom edge (as many as fit). */
+async function referenceThumbnails(references: readonly Buffer[], size: Size, maxInputPixels: number): Promise<Overlay[]> {
+  const side = Math.max(1, Math.floor(Math.min(size.width, size.height) * THUMBNAIL_SHARE));
+  const fitting = references.slice(0, Math.floor(size.width / side));
+  return Promise.all(
+    fitting.map(async (reference, i) => {
+      await sizeOf(reference, maxInputPixels, 'reference_image_urls');
+      const input = await sharp(reference, { limitInputPixels: maxInputPixels }).autoOrient().resize(side, side, { fit: 'cover' }).flatten({ background: '#ffffff' }).png().toBuffer();
+      return { input, left: i * side, top: size.height - side };
+    }),
+  );
+}
+
 /** The input's size as the picture stands (EXIF orientation applied); refuses what sharp cannot read. */
-async function sizeOf(source: Buffer, maxInputPixels: number): Promise<Size> {
+async function sizeOf(source: Buffer, maxInputPixels: number, field = 'image_url'): Promise<Size> {
   try {
     const meta = await sharp(source, { limitInputPixels: maxInputPixels }).metadata();
     const width = meta.autoOrient?.width ?? meta.width;
@@ -111,7 +133,7 @@ async function sizeOf(source: Buffer, maxInputPixels: number): Promise<Size> {
     if (width * height > maxInputPixels) throw new Error(`${width}×${height} is more than ${maxInputPixels} pixels`);
     return { width, height };
   } catch (error) {
-    throw new ValidationError([{ field: 'image_url', message: `could not be read as an image (${(error as Error).message})` }]);
+    throw new ValidationError([{ field, message: `could not be read as an image (${(error as Error).message})` }]);
   }
 }
 

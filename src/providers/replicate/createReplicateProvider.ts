@@ -15,6 +15,7 @@ import { resolveFalOptions, type HttpClientOptions } from '../fal/options.js';
 import { withServerErrors } from '../fal/retry.js';
 import { FalHttp, MAX_JSON_BYTES, readJson, readText, type ProviderIdentity } from '../fal/transport.js';
 import type { Provider, SubmittedJob, WaitOptions } from '../Provider.js';
+import { moderationOf } from './moderation.js';
 
 export const DEFAULT_REPLICATE_URL = 'https://api.replicate.com/v1';
 
@@ -43,10 +44,15 @@ const Prediction = z
   .loose();
 type Prediction = z.output<typeof Prediction>;
 
-const ReplicateHandle = z.object({ getUrl: z.url(), cancelUrl: z.url(), seed: z.number().int().optional() });
+const ReplicateHandle = z.object({ getUrl: z.url(), cancelUrl: z.url(), seed: z.number().int().optional(), webhook: z.boolean().optional() });
 
 export interface ReplicateProvider extends Provider {
   readonly name: 'replicate';
+  /**
+   * The account's webhook signing secret (`whsec_…`), from `GET <base>/webhooks/default/secret`,
+   * fetched once and kept in memory only.
+   */
+  webhookSecret(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -115,9 +121,12 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
     });
   }
 
-  async function follow(job: SubmittedJob, signal: AbortSignal, onProgress: WaitOptions['onProgress']): Promise<KontextOutput> {
+  async function follow(job: SubmittedJob, signal: AbortSignal, onProgress: WaitOptions['onProgress'], wakeUp: WaitOptions['wakeUp']): Promise<KontextOutput> {
     const handle = handleOf(job);
     let running = false;
+    // With a webhook coming, no GET until it comes (or the fallback deadline passes); the GET
+    // after it is the fetch of the result: the webhook's own copy of the output is not trusted.
+    if (handle.webhook === true && wakeUp) await wakeUp(signal);
     for (;;) {
       const prediction = await get(job, handle.getUrl, signal);
       if (prediction === 'gone') throw new ExpiredJobError(job.requestId, `Replicate no longer knows prediction ${job.requestId}`);
@@ -125,7 +134,7 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
         onProgress?.({ type: 'completed', metrics: undefined });
         return outputOf(prediction, handle.seed);
       }
-      if (prediction.status === 'failed') throw new ProviderError(`Replicate reports prediction ${job.requestId} failed`, { requestId: job.requestId, detail: prediction.error });
+      if (prediction.status === 'failed') throw moderationOf(job.requestId, prediction.error) ?? new ProviderError(`Replicate reports prediction ${job.requestId} failed`, { requestId: job.requestId, detail: prediction.error });
       if (prediction.status === 'canceled' || prediction.status === 'aborted') throw new CancelledError(`prediction ${job.requestId} was ${prediction.status} on Replicate`, { requestId: job.requestId });
       if (prediction.status === 'processing' && !running) {
         running = true;
@@ -135,8 +144,24 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
     }
   }
 
+  let secret: Promise<string> | undefined;
+  const fetchSecret = async (): Promise<string> => {
+    const operation = 'read of the webhook signing secret';
+    const { body } = await http.json({ operation, method: 'GET', url: `${resolved.queueUrl}/webhooks/default/secret`, headers: { accept: 'application/json' }, auth: true, policy: resolved.readRetry });
+    const key = (body as { key?: unknown } | null)?.key;
+    if (typeof key !== 'string' || !key.startsWith('whsec_')) throw new ProviderError(`Replicate's answer to the ${operation} holds no whsec_ key`);
+    return key;
+  };
+
   const provider: ReplicateProvider = {
     name: 'replicate',
+    webhookSecret() {
+      secret ??= fetchSecret().catch((error: unknown) => {
+        secret = undefined;
+        throw error;
+      });
+      return secret;
+    },
     async prepareImage(image) {
       return toDataUri(await image.load(), image.contentType);
     },
@@ -145,7 +170,9 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
       const spec = specOf(endpointId);
       const valid = parseOrThrow(spec.input, input, `input for ${endpointId}`) as Record<string, unknown>;
       const model = spec.providerModel!;
-      const body = { input: toReplicateInput(model, valid) };
+      const webhook = callOptions.webhook;
+      // Only the end is of use: the wait is woken by it and then reads the prediction itself.
+      const body = { input: toReplicateInput(model, valid), ...(webhook ? { webhook: webhook.url, webhook_events_filter: ['completed'] } : {}) };
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'cancel-after': `${Math.ceil(resolved.jobTimeoutMs / 1000)}s` };
       if (preferWait > 0) headers.prefer = `wait=${preferWait}`;
       const operation = `submit to ${endpointId}`;
@@ -161,14 +188,16 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
         throw new AmbiguousSubmitError(endpointId, { cause: new ProviderError(`${operation}: Replicate accepted but sent no prediction id and URLs`, { detail: http.redact(text.slice(0, 200)), cause: error }) });
       }
       const seed = typeof valid.seed === 'number' ? valid.seed : undefined;
-      return { requestId: prediction.id, handle: { getUrl: prediction.urls.get, cancelUrl: prediction.urls.cancel, ...(seed === undefined ? {} : { seed }) } };
+      // A prediction Prefer: wait saw finish needs no webhook: the wait reads it at once.
+      const awaitsWebhook = webhook !== undefined && (prediction.status === 'starting' || prediction.status === 'processing');
+      return { requestId: prediction.id, handle: { getUrl: prediction.urls.get, cancelUrl: prediction.urls.cancel, ...(seed === undefined ? {} : { seed }), ...(awaitsWebhook ? { webhook: true } : {}) } };
     },
 
     async wait(endpointId, job, waitOptions = {}) {
       specOf(endpointId);
       const stop = jobDeadline(waitOptions.signal, resolved.jobTimeoutMs);
       try {
-        return await follow(job, stop.signal, waitOptions.onProgress);
+        return await follow(job, stop.signal, waitOptions.onProgress, waitOptions.wakeUp);
       } catch (error) {
         if (!stop.signal.aborted) throw error;
         const cancelFailure = await provider.cancel(endpointId, job, { signal: AbortSignal.timeout(resolved.responseTimeoutMs) }).then(() => undefined, (failure: unknown) => failure);
@@ -198,12 +227,13 @@ export function createReplicateProvider(options: ReplicateClientOptions = {}): R
 
 /**
  * The engine's request as the model's input: Kontext takes one `input_image`, FLUX.2 a list
- * `input_images`; `safety_tolerance` is a number; fields Replicate does not take stay behind.
+ * `input_images` (the chained image, then the references); `safety_tolerance` is a number; fields Replicate does not take stay behind.
  */
 export function toReplicateInput(model: string, input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { prompt: input.prompt };
   if (typeof input.image_url === 'string') {
-    if (model.includes('flux-2')) out.input_images = [input.image_url];
+    const references = Array.isArray(input.reference_image_urls) ? (input.reference_image_urls as string[]) : [];
+    if (model.includes('flux-2')) out.input_images = [input.image_url, ...references];
     else out.input_image = input.image_url;
   }
   for (const field of ['seed', 'aspect_ratio', 'output_format', 'width', 'height', 'steps'] as const) if (input[field] !== undefined) out[field] = input[field];

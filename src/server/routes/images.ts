@@ -16,7 +16,11 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
   return header.split(',').some((part) => part.trim().replace(/^W\//, '').replace(/^"|"$/g, '') === bare);
 }
 
-/** Images from the archive by content hash, with their stored type, `ETag` = the hash and immutable caching. */
+/**
+ * Images from the archive by content hash, with their stored type, `ETag` = the hash and
+ * immutable caching; or, where the archive presigns (S3 with `presignSeconds`), a 307 to a
+ * URL the client reads from the bucket itself. The access check comes first either way.
+ */
 export function imageRoutes(ctx: ServerContext): Hono<ServerEnv> {
   const { engine, access } = ctx;
   const app = new Hono<ServerEnv>();
@@ -30,6 +34,13 @@ export function imageRoutes(ctx: ServerContext): Hono<ServerEnv> {
     c.header('ETag', etag);
     c.header('Cache-Control', IMMUTABLE);
     if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+    const presigned = await engine.blobs.presignedUrl?.(hash, { contentType: row.contentType });
+    if (presigned !== undefined) {
+      // The URL expires: the redirect itself must not be kept, only the bytes it leads to.
+      c.header('ETag', undefined);
+      c.header('Cache-Control', 'private, no-store');
+      return c.redirect(presigned, 307);
+    }
     let bytes: Buffer;
     try {
       bytes = await engine.blobs.get(hash);

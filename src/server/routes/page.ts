@@ -11,6 +11,11 @@ const ASSETS: ReadonlyMap<string, string> = new Map([
   ['app.js', 'text/javascript; charset=utf-8'],
   ['api.js', 'text/javascript; charset=utf-8'],
   ['tree.js', 'text/javascript; charset=utf-8'],
+  ['messages.js', 'text/javascript; charset=utf-8'],
+  ['panel.js', 'text/javascript; charset=utf-8'],
+  ['compare.js', 'text/javascript; charset=utf-8'],
+  ['keyboard.js', 'text/javascript; charset=utf-8'],
+  ['format.js', 'text/javascript; charset=utf-8'],
   ['style.css', 'text/css; charset=utf-8'],
 ]);
 

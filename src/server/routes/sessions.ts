@@ -7,7 +7,7 @@ import type { ServerContext, ServerEnv } from '../context.js';
 import { MalformedRequestError } from '../errors/MalformedRequestError.js';
 import { PayloadTooLargeError } from '../errors/PayloadTooLargeError.js';
 import { headDoc, httpImageAddress, sessionDoc, treeDoc } from '../../present/index.js';
-import { CreateSessionBody, NoQuery, SessionPath, SessionSettings, UpdateSessionBody, UploadQuery } from '../schemas.js';
+import { CreateSessionBody, ForkBody, NoQuery, SessionPath, SessionSettings, UpdateSessionBody, UploadQuery } from '../schemas.js';
 import { isJsonType, jsonBody, pathParams, query } from '../validate.js';
 
 const RAW_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/avif', 'application/octet-stream']);
@@ -69,6 +69,17 @@ export function sessionRoutes(ctx: ServerContext): Hono<ServerEnv> {
     await engine.deleteSession(sessionId);
     access.forget(c.get('owner'));
     return c.body(null, 204);
+  });
+
+  app.post('/sessions/:sessionId/fork', async (c) => {
+    const { sessionId } = pathParams(c, SessionPath);
+    query(c, NoQuery);
+    await access.session(c.get('owner'), sessionId);
+    const { turn, ...options } = await jsonBody(c, ForkBody);
+    const at = await access.turn(c.get('owner'), sessionId, turn);
+    const { session } = await engine.fork(at.id, options);
+    c.header('Location', `/sessions/${session.id}`);
+    return c.json(await sessionDetail(engine, session), 201);
   });
 
   app.get('/sessions/:sessionId/tree', async (c) => {

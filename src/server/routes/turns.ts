@@ -6,10 +6,12 @@ import { httpImageAddress, subtreeDeletionDoc, turnDoc } from '../../present/ind
 const turnJson = (turn: Turn) => turnDoc(turn, httpImageAddress);
 import { DeleteTurnQuery, EditBody, EditQuery, EmptyBody, NoQuery, PickBody, SessionPath, TurnPath } from '../schemas.js';
 import { jsonBody, pathParams, query } from '../validate.js';
+import { referencesFromBody } from '../references.js';
 
 /**
  * Turns: edit (from HEAD or any turn; 202 at once and run in the background, or `?wait=true`
- * to answer when it has finished), get one, its path and children, pick a candidate, cancel.
+ * to answer when it has finished), get one, its path and children, pick a candidate, pin and
+ * unpin it, list the pins, cancel.
  */
 export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
   const { engine, access } = ctx;
@@ -21,10 +23,11 @@ export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
     await access.session(owner, sessionId);
     const { wait } = query(c, EditQuery);
     const body = await jsonBody(c, EditBody);
+    const references = await referencesFromBody({ ...ctx, maxImageBytes: ctx.limits.imageBytes }, { owner, sessionId, endpoint: body.endpoint, signal: c.req.raw.signal }, body.references);
     const release = ctx.turns.reserve(owner);
     let turn: Turn;
     try {
-      turn = await engine.beginEdit(sessionId, body.prompt, body.params ?? {}, { from: body.from, candidate: body.candidate, endpoint: body.endpoint, memo: body.memo });
+      turn = await engine.beginEdit(sessionId, body.prompt, body.params ?? {}, { from: body.from, candidate: body.candidate, endpoint: body.endpoint, memo: body.memo, references });
     } catch (error) {
       release();
       throw error;
@@ -71,6 +74,28 @@ export function turnRoutes(ctx: ServerContext): Hono<ServerEnv> {
     const row = await access.turn(c.get('owner'), sessionId, turn);
     const { index } = await jsonBody(c, PickBody);
     return c.json(turnJson(await engine.pick(row.id, index)));
+  });
+
+  app.put('/sessions/:sessionId/turns/:turn/pin', async (c) => {
+    const { sessionId, turn } = pathParams(c, TurnPath);
+    query(c, NoQuery);
+    const row = await access.turn(c.get('owner'), sessionId, turn);
+    await jsonBody(c, EmptyBody, { optional: true });
+    return c.json(turnJson(await engine.pin(row.id)));
+  });
+
+  app.delete('/sessions/:sessionId/turns/:turn/pin', async (c) => {
+    const { sessionId, turn } = pathParams(c, TurnPath);
+    query(c, NoQuery);
+    const row = await access.turn(c.get('owner'), sessionId, turn);
+    return c.json(turnJson(await engine.unpin(row.id)));
+  });
+
+  app.get('/sessions/:sessionId/pins', async (c) => {
+    const { sessionId } = pathParams(c, SessionPath);
+    query(c, NoQuery);
+    await access.session(c.get('owner'), sessionId);
+    return c.json({ turns: (await engine.pins(sessionId)).map(turnJson) });
   });
 
   app.post('/sessions/:sessionId/turns/:turn/cancel', async (c) => {

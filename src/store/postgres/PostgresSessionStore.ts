@@ -7,10 +7,12 @@ import { isKontextError, type KontextError } from '../../errors/KontextError.js'
 import { NotFoundError } from '../../errors/NotFoundError.js';
 import { StoreBusyError } from '../../errors/StoreBusyError.js';
 import { ValidationError } from '../../errors/ValidationError.js';
-import { sameParamsBesideImage } from '../canonicalJson.js';
+import { sameRequestBesideImages } from '../canonicalJson.js';
 import { holdsFreshLease } from '../leases.js';
 import { definedOnly, newSessionRow, newTurnRow, segmentsOf } from '../newRows.js';
-import { branchReadsAsTurnId, ID_ALPHABET_RE, MIN_ID_PREFIX, newTurnId, validateRefName } from '../refNames.js';
+import { forkTitle, planFork } from '../planFork.js';
+import { branchReadsAsTurnId, ID_ALPHABET_RE, idAvoidingPrefixes, MIN_ID_PREFIX, newTurnId, validateRefName } from '../refNames.js';
+import { forkRefused, pinRefused } from '../refusals.js';
 import type {
   AppendOptions,
   BranchName,
@@ -67,10 +69,22 @@ const summaryColumns = {
   originKind: turns.originKind,
   errorCode: turns.errorCode,
   drift: turns.drift,
+  pinnedAt: turns.pinnedAt,
 };
 /** Tree order: parents first, siblings oldest first; ids compared bytewise as SQLite does, whatever the database's collation. */
 const TREE_ORDER = [asc(turns.depth), asc(turns.createdAt), sql`${turns.id} collate "C"`] as const;
 const IN_FLIGHT = inArray(turns.status, [...IN_FLIGHT_STATUSES]);
+/**
+ * Every column that names a blob, one `select` each: what archive collection keeps (the same
+ * list as SqliteSessionStore's).
+ */
+const BLOB_REFERENCE_SOURCES = [
+  'select blob_hash from outputs',
+  'select input_blob from turns where input_blob is not null',
+  // A turn's reference images: a jsonb array of hashes.
+  'select jsonb_array_elements_text(reference_blobs) from turns',
+] as const;
+const REFERENCED_BLOBS = BLOB_REFERENCE_SOURCES.join(' union ');
 
 /** SQLSTATEs and socket errors that mean the server went away or is restarting: retried. */
 const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOENT', 'ETIMEDOUT']);
@@ -221,14 +235,22 @@ export class PostgresSessionStore implements SessionStore {
     await this.write(async (tx) => {
       if (graph.blobs.length > 0) await tx.insert(blobs).values([...graph.blobs]).onConflictDoNothing();
       await tx.insert(sessions).values(graph.session);
-      const segments = segmentsOf(graph.turns);
-      for (const turn of graph.turns) {
-        await tx.insert(turns).values({ ...turn, segmentId: segments.get(turn.id)! });
-        await this.notify(tx, turn.sessionId, turn.id);
-      }
-      if (graph.outputs.length > 0) await tx.insert(outputs).values([...graph.outputs]);
-      if (graph.refs.length > 0) await tx.insert(refs).values([...graph.refs]);
+      await this.insertTreeRows(tx, graph);
     });
+  }
+
+  /**
+   * Inside a transaction: a new session's turns (parents first), outputs and refs. Segments are
+   * the store's own index: worked out the same way insertTurn does.
+   */
+  private async insertTreeRows(tx: Q, graph: { turns: readonly TurnRow[]; outputs: readonly OutputRow[]; refs: readonly RefRow[] }): Promise<void> {
+    const segments = segmentsOf(graph.turns);
+    for (const turn of graph.turns) {
+      await tx.insert(turns).values({ ...turn, segmentId: segments.get(turn.id)! });
+      await this.notify(tx, turn.sessionId, turn.id);
+    }
+    if (graph.outputs.length > 0) await tx.insert(outputs).values([...graph.outputs]);
+    if (graph.refs.length > 0) await tx.insert(refs).values([...graph.refs]);
   }
 
   // ---------------------------------------------------------------- HEAD, branches, redo stack
@@ -704,14 +726,73 @@ export class PostgresSessionStore implements SessionStore {
     return this.read((q) => q.select(turnColumns).from(turns).where(where).orderBy(asc(turns.createdAt)));
   }
 
-  async findMemo(key: { endpointId: string; inputBlob: string | null; seed: number; params: Record<string, unknown> }): Promise<TurnRow | undefined> {
+  async findMemo(key: { endpointId: string; inputBlob: string | null; referenceBlobs?: readonly string[]; seed: number; params: Record<string, unknown> }): Promise<TurnRow | undefined> {
     const candidates = await this.read((q) =>
       q
         .select(turnColumns)
         .from(turns)
         .where(and(eq(turns.endpointId, key.endpointId), sql`${turns.inputBlob} is not distinct from ${key.inputBlob}`, eq(turns.seedRequested, key.seed), eq(turns.status, 'succeeded'))),
     );
-    return candidates.find((t) => sameParamsBesideImage(t.params, key.params));
+    return candidates.find((t) => sameRequestBesideImages(t, key));
+  }
+
+  /** The unfinished turn a provider's job belongs to, if any (a webhook names its job by the provider's request id). */
+  async findInFlightTurnByRequest(provider: string, requestId: string): Promise<TurnRow | undefined> {
+    const [row] = await this.read((q) =>
+      q.select(turnColumns).from(turns).where(and(IN_FLIGHT, eq(turns.provider, provider), eq(turns.requestId, requestId))).limit(1),
+    );
+    return row;
+  }
+
+  // ---------------------------------------------------------------- fork and pins
+
+  /**
+   * Copies the path root → `turnId` (or with `whole` the session's whole tree) into a new
+   * session of the same owner, in one transaction that holds the source session's lock while
+   * it reads what it copies.
+   */
+  async forkSession(turnId: string, options: { whole?: boolean; title?: string } = {}): Promise<{ session: SessionRow; copies: Map<string, string>; skipped: string[] }> {
+    return this.write(async (tx) => {
+      const found = await this.turnOrThrow(tx, turnId);
+      const source = await this.lockSession(tx, found.sessionId);
+      const target = await this.turnOrThrow(tx, turnId);
+      if (target.status !== 'succeeded') throw forkRefused(target);
+      const copied = options.whole
+        ? await tx.select(turnColumns).from(turns).where(eq(turns.sessionId, source.id)).orderBy(...TREE_ORDER)
+        : placeByDepth(await tx.select(turnColumns).from(turns).innerJoin(pathSegmentsTable(turnId), onPath), turnId);
+      const ids = copied.map((t) => t.id);
+      const copiedOutputs = await tx.select().from(outputs).where(inArray(outputs.turnId, ids)).orderBy(asc(outputs.turnId), asc(outputs.index));
+      const copiedRefs = options.whole ? await tx.select().from(refs).where(eq(refs.sessionId, source.id)) : [];
+      const plan = planFork(
+        { session: source, turns: copied, outputs: copiedOutputs, refs: copiedRefs, targetId: turnId },
+        { title: options.title ?? forkTitle(source), now: this.now(), newSessionId: this.newId(), newTurnId: (avoid) => idAvoidingPrefixes(this.newId, avoid) },
+      );
+      await tx.insert(sessions).values(plan.session);
+      await this.insertTreeRows(tx, plan);
+      return { session: plan.session, copies: plan.copies, skipped: plan.skipped };
+    });
+  }
+
+  /**
+   * Pins a turn as a favourite, or unpins it (both idempotent: pinning again keeps the first
+   * pin's time, which orders the list). Only a succeeded turn can be pinned.
+   */
+  async setPinned(turnId: string, pinned: boolean): Promise<TurnRow> {
+    const [row] = await this.read((q) =>
+      pinned
+        ? q.update(turns).set({ pinnedAt: sql`coalesce(${turns.pinnedAt}, ${this.now()})` }).where(and(eq(turns.id, turnId), eq(turns.status, 'succeeded'))).returning(turnColumns)
+        : q.update(turns).set({ pinnedAt: null }).where(eq(turns.id, turnId)).returning(turnColumns),
+    );
+    if (row) return row;
+    const [current] = await this.read((q) => q.select({ status: turns.status }).from(turns).where(eq(turns.id, turnId)));
+    throw pinRefused(turnId, current?.status);
+  }
+
+  /** A session's pinned turns, in the order they were pinned. */
+  async pinnedTurns(sessionId: string): Promise<TurnRow[]> {
+    return this.read((q) =>
+      q.select(turnColumns).from(turns).where(and(eq(turns.sessionId, sessionId), sql`${turns.pinnedAt} is not null`)).orderBy(asc(turns.pinnedAt), sql`${turns.id} collate "C"`),
+    );
   }
 
   async deleteSubtree(turnId: string, options: { deleteBranches?: boolean } = {}): Promise<SubtreeDeletion> {
@@ -792,6 +873,40 @@ export class PostgresSessionStore implements SessionStore {
   async findBlob(hash: string): Promise<BlobRow | undefined> {
     const [row] = await this.read((q) => q.select().from(blobs).where(eq(blobs.hash, hash)));
     return row;
+  }
+
+  /**
+   * For archive collection, as of one moment (one snapshot): every blob hash a row refers to,
+   * and when the oldest unfinished turn was written (null when none is).
+   */
+  async blobReferences(): Promise<{ referenced: Set<string>; oldestInFlightAt: Date | null }> {
+    return this.snapshot(async (tx) => {
+      const { rows } = await tx.execute<{ hash: string }>(sql.raw(`select hash from (${REFERENCED_BLOBS}) as referenced(hash)`));
+      const [oldest] = await tx.select({ at: sql<Date | null>`min(${turns.createdAt})`.mapWith(turns.createdAt) }).from(turns).where(IN_FLIGHT);
+      return { referenced: new Set(rows.map((r) => r.hash)), oldestInFlightAt: oldest?.at ?? null };
+    });
+  }
+
+  /**
+   * Of `hashes`, those no row refers to now, with their metadata rows deleted (`dryRun`: only
+   * found). The tables that refer to blobs are locked against writers (SHARE) for the moment
+   * of the check and delete, so no turn can take up a blob between the two.
+   */
+  async releaseUnreferencedBlobs(hashes: readonly string[], options: { dryRun?: boolean } = {}): Promise<{ hashes: string[]; rows: number }> {
+    return this.write(async (tx) => {
+      if (!options.dryRun) await tx.execute(sql`lock table turns, outputs in share mode`);
+      const { rows } = await tx.execute<{ hash: string }>(
+        sql`select h as hash from jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb) as h where h not in (${sql.raw(REFERENCED_BLOBS)})`,
+      );
+      const free = rows.map((r) => r.hash);
+      if (free.length === 0) return { hashes: free, rows: 0 };
+      if (options.dryRun) {
+        const [count] = await tx.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(blobs).where(inArray(blobs.hash, free));
+        return { hashes: free, rows: count!.n };
+      }
+      const deleted = await tx.delete(blobs).where(inArray(blobs.hash, free)).returning({ hash: blobs.hash });
+      return { hashes: free, rows: deleted.length };
+    });
   }
 
   // ---------------------------------------------------------------- plumbing

@@ -61,8 +61,10 @@ export const turns = pgTable('turns', {
   costMicros: micros('cost_micros').notNull().default(0),
   selectedOutput: integer('selected_output').notNull().default(0),
   inputBlob: text('input_blob').references(() => blobs.hash),
+  /** Reference images sent beside the input, in order: a JSON list of blob hashes. */
+  referenceBlobs: jsonb('reference_blobs').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   originTurnId: text('origin_turn_id'),
-  originKind: text('origin_kind').$type<'memo' | 'replay-exact' | 'replay-fresh' | 'whatif'>(),
+  originKind: text('origin_kind').$type<'memo' | 'replay-exact' | 'replay-fresh' | 'whatif' | 'fork'>(),
   submitAttemptedAt: ms('submit_attempted_at'),
   leaseOwner: text('lease_owner'),
   leaseExpiresAt: ms('lease_expires_at'),
@@ -72,6 +74,7 @@ export const turns = pgTable('turns', {
   sizes: jsonb('sizes').$type<TurnSizes>(),
   qualityOptions: jsonb('quality_options').$type<TurnQualityOptions>(),
   drift: jsonb('drift').$type<TurnDrift>(),
+  pinnedAt: ms('pinned_at'),
   segmentId: text('segment_id'),
 }, (t) => [
   // A constraint, not an index as in SQLite: PostgreSQL creates it with the table, before the
@@ -80,6 +83,7 @@ export const turns = pgTable('turns', {
   index('turns_session_order_idx').on(t.sessionId, t.depth, t.createdAt, t.id),
   index('turns_parent_idx').on(t.parentId),
   index('turns_in_flight_idx').on(t.createdAt).where(sql`status in ('pending', 'submitted', 'running')`),
+  index('turns_pinned_idx').on(t.sessionId, t.pinnedAt).where(sql`pinned_at is not null`),
   index('turns_memo_idx').on(t.endpointId, t.inputBlob, t.seedRequested).where(sql`seed_requested is not null`),
   uniqueIndex('turns_segment_depth_uq').on(t.segmentId, t.depth),
   index('turns_segment_path_idx').on(t.segmentId, t.depth, t.id),

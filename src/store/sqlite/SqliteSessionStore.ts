@@ -5,9 +5,12 @@ import { NotFoundError } from '../../errors/NotFoundError.js';
 import { StoreBusyError } from '../../errors/StoreBusyError.js';
 import type { KontextError } from '../../errors/KontextError.js';
 import { ValidationError } from '../../errors/ValidationError.js';
-import { sameParamsBesideImage } from '../canonicalJson.js';
+import { sameRequestBesideImages } from '../canonicalJson.js';
 import { holdsFreshLease } from '../leases.js';
-import { branchReadsAsTurnId, ID_ALPHABET_RE, MIN_ID_PREFIX, newTurnId, validateRefName } from '../refNames.js';
+import { branchReadsAsTurnId, ID_ALPHABET_RE, idAvoidingPrefixes, MIN_ID_PREFIX, newTurnId, validateRefName } from '../refNames.js';
+import { forkTitle, planFork } from '../planFork.js';
+import { forkRefused, pinRefused } from '../refusals.js';
+import { definedOnly, newTurnRow, segmentsOf } from '../newRows.js';
 import type { AppendOptions, BranchName, NewBlob, NewOutput, NewSession, NewTurn, SessionGraph, SessionPatch, SubtreeDeletion, TurnPatch, TurnSummary } from '../repositories.js';
 import type { BlobRow, OutputRow, RefRow, SessionRow, TurnRow, TurnStatus } from '../rows.js';
 import type { SessionStore } from '../SessionStore.js';
@@ -343,43 +346,7 @@ export class SqliteSessionStore implements SessionStore {
     }
     if (options.reserveMicros !== undefined) this.reserveSpend(input.sessionId, options.reserveMicros);
     const now = this.now();
-    let row: TurnRow = {
-      id,
-      sessionId: input.sessionId,
-      parentId: input.parentId,
-      depth,
-      kind: input.kind,
-      endpointId: input.endpointId ?? null,
-      provider: input.provider ?? null,
-      prompt: input.prompt ?? null,
-      params: input.params ?? {},
-      seedRequested: input.seedRequested ?? null,
-      seedUsed: null,
-      status: input.status ?? 'pending',
-      requestId: null,
-      providerHandle: null,
-      errorCode: null,
-      errorMessage: null,
-      errorDetail: null,
-      timings: null,
-      costMicros: options.reserveMicros ?? 0,
-      selectedOutput: 0,
-      inputBlob: input.inputBlob ?? null,
-      originTurnId: input.originTurnId ?? null,
-      originKind: input.originKind ?? null,
-      submitAttemptedAt: null,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      createdAt: now,
-      startedAt: null,
-      finishedAt: null,
-      sizes: input.sizes ?? null,
-      qualityOptions: input.qualityOptions ?? null,
-      drift: null,
-    };
-    // A finished turn (memo hit, exact replay, source image) is written finished in one insert.
-    if (options.complete) row = { ...row, ...definedOnly(options.complete.patch ?? {}), status: 'succeeded' };
-    else if (options.lease) row = { ...row, leaseOwner: options.lease.owner, leaseExpiresAt: new Date(now.getTime() + options.lease.ttlMs) };
+    const row = newTurnRow(id, depth, input, options, now);
     this.run(INSERT_TURN, ...turnCodec.encodeRow(row), segmentId);
     for (const blob of options.complete?.newBlobs ?? []) this.run(INSERT_BLOB_IF_NEW, ...blobCodec.encodeRow({ ...blob, createdAt: this.now() }));
     if (options.complete) this.insertOutputs(id, options.complete.outputs);
@@ -671,15 +638,68 @@ export class SqliteSessionStore implements SessionStore {
    * A succeeded turn with the same endpoint, input image, fixed seed and params (compared
    * as canonical JSON), whose outputs may be reused instead of paying again.
    */
-  async findMemo(key: { endpointId: string; inputBlob: string | null; seed: number; params: Record<string, unknown> }): Promise<TurnRow | undefined> {
+  async findMemo(key: { endpointId: string; inputBlob: string | null; referenceBlobs?: readonly string[]; seed: number; params: Record<string, unknown> }): Promise<TurnRow | undefined> {
     const candidates = this.all(
       `select ${turnCodec.select} from turns where endpoint_id = ? and input_blob is ? and seed_requested = ? and status = 'succeeded'`,
       key.endpointId,
       key.inputBlob,
       key.seed,
     ).map((r) => turnCodec.decode(r));
-    // The image is compared by content hash (inputBlob), so the URL it was sent as does not matter.
-    return candidates.find((t) => sameParamsBesideImage(t.params, key.params));
+    return candidates.find((t) => sameRequestBesideImages(t, key));
+  }
+
+  /**
+   * The unfinished turn a provider's job belongs to, if any (a webhook names its job by the
+   * provider's request id). Finished turns are not looked at, so the read uses the in-flight index.
+   */
+  async findInFlightTurnByRequest(provider: string, requestId: string): Promise<TurnRow | undefined> {
+    const values = this.one(`select ${turnCodec.select} from turns where ${IN_FLIGHT_SQL} and provider = ? and request_id = ? limit 1`, provider, requestId);
+    return values && turnCodec.decode(values);
+  }
+
+  // ---------------------------------------------------------------- fork and pins
+
+  /**
+   * Copies the path root → `turnId` (or with `whole` the session's whole tree) into a new
+   * session of the same owner, in one write transaction that reads what it copies.
+   */
+  async forkSession(turnId: string, options: { whole?: boolean; title?: string } = {}): Promise<{ session: SessionRow; copies: Map<string, string>; skipped: string[] }> {
+    return this.transactionally(() => {
+      const target = this.turnOrThrow(this.one(SELECT_TURN, turnId), turnId);
+      if (target.status !== 'succeeded') throw forkRefused(target);
+      const source = this.sessionOrThrow(this.one(SELECT_SESSION, target.sessionId), target.sessionId);
+      const turns = options.whole
+        ? this.all(`select ${turnCodec.select} from turns where session_id = ? order by depth, created_at, id`, source.id).map((r) => turnCodec.decode(r))
+        : this.pathOf(turnId, turnCodec);
+      const outputs = this.all(`select ${outputCodec.select} from outputs where turn_id in (select value from json_each(?)) order by turn_id, idx`, JSON.stringify(turns.map((t) => t.id))).map((r) => outputCodec.decode(r));
+      const refs = options.whole ? this.all(`select ${refCodec.select} from refs where session_id = ?`, source.id).map((r) => refCodec.decode(r)) : [];
+      const plan = planFork(
+        { session: source, turns, outputs, refs, targetId: turnId },
+        { title: options.title ?? forkTitle(source), now: this.now(), newSessionId: this.newId(), newTurnId: (avoid) => idAvoidingPrefixes(this.newId, avoid) },
+      );
+      this.run(INSERT_SESSION, ...sessionCodec.encodeRow(plan.session));
+      this.insertTreeRows(plan);
+      return { session: plan.session, copies: plan.copies, skipped: plan.skipped };
+    });
+  }
+
+  /**
+   * Pins a turn as a favourite, or unpins it (both idempotent: pinning again keeps the first
+   * pin's time, which orders the list). Only a succeeded turn can be pinned: a favourite is a
+   * picture, and an unfinished or failed turn has none.
+   */
+  async setPinned(turnId: string, pinned: boolean): Promise<TurnRow> {
+    const values = pinned
+      ? this.one(`update turns set pinned_at = coalesce(pinned_at, ?) where id = ? and status = 'succeeded' returning ${turnCodec.select}`, this.now().getTime(), turnId)
+      : this.one(`update turns set pinned_at = null where id = ? returning ${turnCodec.select}`, turnId);
+    if (values) return turnCodec.decode(values);
+    const status = this.one('select status from turns where id = ?', turnId)?.[0] as TurnStatus | undefined;
+    throw pinRefused(turnId, status);
+  }
+
+  /** A session's pinned turns, in the order they were pinned. */
+  async pinnedTurns(sessionId: string): Promise<TurnRow[]> {
+    return this.all(`select ${turnCodec.select} from turns where session_id = ? and pinned_at is not null order by pinned_at, id`, sessionId).map((r) => turnCodec.decode(r));
   }
 
   // ---------------------------------------------------------------- leases
@@ -810,6 +830,30 @@ export class SqliteSessionStore implements SessionStore {
     return values && blobCodec.decode(values);
   }
 
+  /**
+   * For archive collection, as of one moment (one read transaction): every blob hash a row
+   * refers to, and when the oldest unfinished turn was written (null when none is).
+   */
+  async blobReferences(): Promise<{ referenced: Set<string>; oldestInFlightAt: Date | null }> {
+    return this.snapshot(() => {
+      const referenced = new Set(this.all(REFERENCED_BLOBS).map((r) => r[0] as string));
+      const oldest = this.one(`select min(created_at) from turns where ${IN_FLIGHT_SQL}`)?.[0] as number | null | undefined;
+      return { referenced, oldestInFlightAt: oldest === null || oldest === undefined ? null : new Date(oldest) };
+    });
+  }
+
+  /** Of `hashes`, those no row refers to now, with their metadata rows deleted (`dryRun`: only found), in one write transaction. */
+  async releaseUnreferencedBlobs(hashes: readonly string[], options: { dryRun?: boolean } = {}): Promise<{ hashes: string[]; rows: number }> {
+    return this.transactionally(() => {
+      const free = this.all(`select value from json_each(?) where value not in (${REFERENCED_BLOBS})`, JSON.stringify(hashes)).map((r) => r[0] as string);
+      if (options.dryRun || free.length === 0) {
+        const rows = this.one('select count(*) from blobs where hash in (select value from json_each(?))', JSON.stringify(free))![0] as number;
+        return { hashes: free, rows };
+      }
+      return { hashes: free, rows: this.run('delete from blobs where hash in (select value from json_each(?))', JSON.stringify(free)).changes };
+    });
+  }
+
   // ---------------------------------------------------------------- bulk (import)
 
   /**
@@ -820,19 +864,19 @@ export class SqliteSessionStore implements SessionStore {
     this.transactionally(() => {
       for (const blob of graph.blobs) this.run(INSERT_BLOB_IF_NEW, ...blobCodec.encodeRow(blob));
       this.run(INSERT_SESSION, ...sessionCodec.encodeRow(graph.session));
-      // Segments are the store's own index: worked out here, the same way insertTurn does.
-      const placed = new Map<string, { segment: string; depth: number }>();
-      const taken = new Set<string>();
-      for (const turn of graph.turns) {
-        const parent = turn.parentId === null ? undefined : placed.get(turn.parentId);
-        const segment = parent && !taken.has(`${parent.segment} ${turn.depth}`) ? parent.segment : turn.id;
-        placed.set(turn.id, { segment, depth: turn.depth });
-        taken.add(`${segment} ${turn.depth}`);
-        this.run(INSERT_TURN, ...turnCodec.encodeRow(turn), segment);
-      }
-      for (const output of graph.outputs) this.run(INSERT_OUTPUT, ...outputCodec.encodeRow(output));
-      for (const ref of graph.refs) this.run(INSERT_REF, ...refCodec.encodeRow(ref));
+      this.insertTreeRows(graph);
     });
+  }
+
+  /**
+   * Inside a transaction: a new session's turns (parents first), outputs and refs. Segments are
+   * the store's own index: worked out the same way insertTurn does.
+   */
+  private insertTreeRows(graph: { turns: readonly TurnRow[]; outputs: readonly OutputRow[]; refs: readonly RefRow[] }): void {
+    const segments = segmentsOf(graph.turns);
+    for (const turn of graph.turns) this.run(INSERT_TURN, ...turnCodec.encodeRow(turn), segments.get(turn.id));
+    for (const output of graph.outputs) this.run(INSERT_OUTPUT, ...outputCodec.encodeRow(output));
+    for (const ref of graph.refs) this.run(INSERT_REF, ...refCodec.encodeRow(ref));
   }
 
   /** Runs `fn` in one transaction (synchronous work only). */
@@ -942,7 +986,7 @@ export class SqliteSessionStore implements SessionStore {
 }
 
 /** The columns of a log line, decoded like any other row. */
-const summaryCodec = turnCodec.pick<TurnSummary>(['id', 'parentId', 'depth', 'kind', 'status', 'prompt', 'seedUsed', 'costMicros', 'originKind', 'errorCode', 'drift']);
+const summaryCodec = turnCodec.pick<TurnSummary>(['id', 'parentId', 'depth', 'kind', 'status', 'prompt', 'seedUsed', 'costMicros', 'originKind', 'errorCode', 'drift', 'pinnedAt']);
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const columnList = <Row>(codec: RowCodec<Row>) => codec.columns.map((c) => c.sql).join(', ');
@@ -960,6 +1004,17 @@ const MOVE_HEAD = 'update sessions set head_turn_id = ?, redo_stack = ?, head_re
 const ATTACHED_BRANCH_AT = 'select refs.name from sessions join refs on refs.session_id = sessions.id and refs.name = sessions.head_ref where sessions.id = ? and refs.turn_id = ?';
 /** The unfinished statuses, from transitions.ts, for SQL. */
 const IN_FLIGHT_SQL = `status in (${IN_FLIGHT_STATUSES.map((st) => `'${st}'`).join(', ')})`;
+/**
+ * Every column that names a blob, one `select` each: what archive collection keeps. A new place
+ * that refers to images is one more line here (and in the PostgreSQL store's list).
+ */
+const BLOB_REFERENCE_SOURCES = [
+  'select blob_hash from outputs',
+  'select input_blob from turns where input_blob is not null',
+  // A turn's reference images: a JSON array of hashes.
+  'select value from turns, json_each(turns.reference_blobs)',
+] as const;
+const REFERENCED_BLOBS = BLOB_REFERENCE_SOURCES.join(' union ');
 const INSERT_REF = `insert into refs (${columnList(refCodec)}) values (${placeholders(refCodec.columns.length)})`;
 
 /**
@@ -996,13 +1051,6 @@ function statusesInto(to: TurnStatus): string {
 function setClause<Row>(codec: RowCodec<Row>, patch: Partial<Row>): { sql: string; values: unknown[] } {
   const keys = Object.keys(patch) as (keyof Row & string)[];
   return { sql: keys.map((k) => `${codec.sqlName(k)} = ?`).join(', '), values: keys.map((k) => codec.encode(k, patch[k])) };
-}
-
-/** The entries whose value is not undefined: an absent field is left as it is, never nulled. */
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const key of Object.keys(patch) as (keyof T)[]) if (patch[key] !== undefined) out[key] = patch[key];
-  return out;
 }
 
 /**

@@ -139,6 +139,7 @@ export const turnCodec = new RowCodec<TurnRow>('turns', [
   col('costMicros', 'cost_micros'),
   col('selectedOutput', 'selected_output'),
   col('inputBlob', 'input_blob'),
+  col('referenceBlobs', 'reference_blobs', 'json'),
   col('originTurnId', 'origin_turn_id'),
   col('originKind', 'origin_kind'),
   col('submitAttemptedAt', 'submit_attempted_at', 'date'),
@@ -150,6 +151,7 @@ export const turnCodec = new RowCodec<TurnRow>('turns', [
   col('sizes', 'sizes', 'json'),
   col('qualityOptions', 'quality_options', 'json'),
   col('drift', 'drift', 'json'),
+  col('pinnedAt', 'pinned_at', 'date'),
 ]);
 
 export const outputCodec = new RowCodec<OutputRow>('outputs', [

@@ -71,9 +71,14 @@ export const turns = sqliteTable('turns', {
   /** Which output candidate the next turn continues from. */
   selectedOutput: integer('selected_output').notNull().default(0),
   inputBlob: text('input_blob').references(() => blobs.hash),
+  /**
+   * sha256 of each reference image sent beside the input image, in the order sent: archived
+   * blobs like the input (a JSON list, checked by the engine when written; empty for most turns).
+   */
+  referenceBlobs: text('reference_blobs', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
   /** Provenance: the turn whose outputs were reused (memo or exact replay) or re-run (fresh replay, what-if). */
   originTurnId: text('origin_turn_id'),
-  originKind: text('origin_kind').$type<'memo' | 'replay-exact' | 'replay-fresh' | 'whatif'>(),
+  originKind: text('origin_kind').$type<'memo' | 'replay-exact' | 'replay-fresh' | 'whatif' | 'fork'>(),
   /**
    * Set just before the submit request is sent. A pending turn with this set and no request id
    * may have been accepted by the provider: resuming must not submit it again.
@@ -91,6 +96,8 @@ export const turns = sqliteTable('turns', {
   qualityOptions: text('quality_options', { mode: 'json' }).$type<TurnQualityOptions>(),
   /** Drift of the selected output against the parent's and the root's image; set once succeeded. */
   drift: text('drift', { mode: 'json' }).$type<TurnDrift>(),
+  /** When the turn was pinned as a favourite (`kontext pin`), or null: pins list in the order they were made. */
+  pinnedAt: integer('pinned_at', { mode: 'timestamp_ms' }),
   /**
    * The store's own index of the tree, never part of a TurnRow: the turns of a session are cut
    * into chains ("segments"), each named by its first turn. A turn continues its parent's
@@ -109,6 +116,8 @@ export const turns = sqliteTable('turns', {
   // index nothing, and a turn's final write takes its entry out instead of moving it. The
   // condition is IN_FLIGHT_SQL's, term for term, or SQLite would not use the index.
   index('turns_in_flight_idx').on(t.createdAt).where(sql`status in ('pending', 'submitted', 'running')`),
+  // Only pinned turns, a handful per session: listing a session's pins reads nothing else.
+  index('turns_pinned_idx').on(t.sessionId, t.pinnedAt).where(sql`pinned_at is not null`),
   // Memo hits need a fixed seed: turns without one (most edits) are never looked up here.
   index('turns_memo_idx').on(t.endpointId, t.inputBlob, t.seedRequested).where(sql`seed_requested is not null`),
   // One turn per depth in a segment (the chain property); the second index also carries the

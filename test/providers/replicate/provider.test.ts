@@ -61,9 +61,9 @@ describe('the Replicate provider against its loopback fake', () => {
 
   it('a failed prediction is PROVIDER with its error; a forgotten one EXPIRED; an abort cancels on Replicate', async () => {
     const provider = createReplicateProvider(rep.clientOptions());
-    rep.faults.push({ on: 'job', kind: 'outcome', fail: 'E005: flagged as sensitive' });
+    rep.faults.push({ on: 'job', kind: 'outcome', fail: 'CUDA error: out of memory' });
     const failing = await provider.submit(REPLICATE_KONTEXT_PRO, { prompt: 'x', image_url: IMAGE });
-    await expect(provider.wait(REPLICATE_KONTEXT_PRO, failing)).rejects.toMatchObject({ code: 'PROVIDER', detail: 'E005: flagged as sensitive' });
+    await expect(provider.wait(REPLICATE_KONTEXT_PRO, failing)).rejects.toMatchObject({ code: 'PROVIDER', detail: 'CUDA error: out of memory' });
     rep.faults.push({ on: 'job', kind: 'outcome', hold: true });
     const forgotten = await provider.submit(REPLICATE_KONTEXT_PRO, { prompt: 'x', image_url: IMAGE });
     rep.forget(forgotten.requestId);

@@ -90,6 +90,10 @@ function hookedBlobs(inner: BlobStore): BlobStore {
     get: (hash) => inner.get(hash),
     has: (hash) => inner.has(hash),
     localPath: (hash) => inner.localPath(hash),
+    list: () => inner.list(),
+    delete: (hash, options) => inner.delete(hash, options),
+    listTemporary: () => inner.listTemporary(),
+    deleteTemporary: (name) => inner.deleteTemporary(name),
   };
 }
 

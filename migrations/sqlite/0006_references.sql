@@ -1,0 +1,1 @@
+ALTER TABLE `turns` ADD `reference_blobs` text DEFAULT '[]' NOT NULL;
